@@ -1,0 +1,34 @@
+import { App, Testing, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+
+/** Synthesized Terraform JSON of one stack, parsed. */
+export type StackJson = {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  terraform?: Record<string, unknown>;
+  provider?: Record<string, unknown[]>;
+};
+
+export function synthJson(stack: TerraformStack): StackJson {
+  return JSON.parse(Testing.synth(stack)) as StackJson;
+}
+
+/** Every resource of one type: `[address, attributes]` pairs. */
+export function resources(json: StackJson, type: string): [string, Record<string, any>][] {
+  return Object.entries(json.resource?.[type] ?? {}) as [string, Record<string, any>][];
+}
+
+/** The one resource of a type; fails the test if there is not exactly one. */
+export function only(json: StackJson, type: string): Record<string, any> {
+  const all = resources(json, type);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0][1];
+}
+
+/** A bare stack with an AWS provider, for construct tests. */
+export function testStack(region = "us-east-1"): { app: App; stack: TerraformStack } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new AwsProvider(stack, "aws", { region });
+  return { app, stack };
+}

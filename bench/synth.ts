@@ -1,0 +1,97 @@
+/**
+ * Synth benchmark: wall time and peak memory of synthesizing skyline (production alone, and every
+ * environment) with the compiled app, beside an empty cdktf app synthesized the same way.
+ * Targets on a 2-core machine: production < 2 s, < 300 MB, ≤ 3x the empty app.
+ * Run after `npm run build`: `npx tsx bench/synth.ts` (or `npm run bench`).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const root = resolve(__dirname, "..");
+
+interface Sample {
+  seconds: number;
+  peakMiB: number;
+}
+
+/** Runs `node <script> <args>` under /usr/bin/time-like accounting via process.resourceUsage in a wrapper. */
+function measure(script: string, args: string[]): Sample {
+  const outdir = mkdtempSync(join(tmpdir(), "skyline-bench-"));
+  const wrapper = `
+    const start = process.hrtime.bigint();
+    process.on("exit", () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      require("fs").writeSync(3, JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024 }));
+    });
+    process.argv = [process.argv[0], ${JSON.stringify(script)}, ...${JSON.stringify(args)}];
+    require(${JSON.stringify(script)});
+  `;
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ["-e", wrapper], {
+    cwd: root,
+    env: { ...process.env, CDKTF_OUTDIR: outdir },
+    stdio: ["ignore", "ignore", "inherit", "pipe"],
+    encoding: "utf8",
+  });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  rmSync(outdir, { recursive: true, force: true });
+  if (run.status !== 0) throw new Error(`${script} ${args.join(" ")} exited ${run.status}`);
+  const inner = JSON.parse(run.output[3] as string) as Sample;
+  // Wall time of the whole process, start-up included: what a developer waits for.
+  return { seconds: wall, peakMiB: inner.peakMiB };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function bench(label: string, script: string, args: string[]): Sample {
+  measure(script, args); // warm the file cache
+  const samples = Array.from({ length: RUNS }, () => measure(script, args));
+  const result = {
+    seconds: median(samples.map((s) => s.seconds)),
+    peakMiB: Math.max(...samples.map((s) => s.peakMiB)),
+  };
+  console.log(
+    `${label.padEnd(28)} ${result.seconds.toFixed(3)} s   peak ${result.peakMiB.toFixed(0)} MiB   (median of ${RUNS})`,
+  );
+  return result;
+}
+
+function main(): void {
+  const emptyDir = mkdtempSync(join(tmpdir(), "skyline-empty-app-"));
+  const emptyApp = join(emptyDir, "empty.js");
+  writeFileSync(
+    emptyApp,
+    `const { App, TerraformStack } = require(${JSON.stringify(require.resolve("cdktf", { paths: [root] }))});
+     const app = new App({ outdir: process.env.CDKTF_OUTDIR });
+     new TerraformStack(app, "empty");
+     app.synth();`,
+  );
+  const mainJs = join(root, "dist", "main.js");
+  const baseline = bench("empty cdktf app", emptyApp, []);
+  const production = bench("skyline --env production", mainJs, ["--env", "production"]);
+  const all = bench("skyline --env all", mainJs, ["--env", "all"]);
+  rmSync(emptyDir, { recursive: true, force: true });
+
+  const ratio = production.seconds / baseline.seconds;
+  console.log(`ratio production / empty app: ${ratio.toFixed(2)}x (target ≤ 3x)`);
+  console.log(`ratio all / empty app:        ${(all.seconds / baseline.seconds).toFixed(2)}x`);
+  const failures = [
+    production.seconds >= 2 && `production synth took ${production.seconds.toFixed(2)} s (target < 2 s)`,
+    production.peakMiB >= 300 &&
+      `production synth peaked at ${production.peakMiB.toFixed(0)} MiB (target < 300 MiB)`,
+    ratio > 3 && `production synth is ${ratio.toFixed(2)}x the empty app (target ≤ 3x)`,
+  ].filter(Boolean);
+  if (failures.length) {
+    console.error(`synth benchmark missed its targets:\n  ${failures.join("\n  ")}`);
+    process.exit(1);
+  }
+  console.log("synth benchmark: all targets met");
+}
+
+main();

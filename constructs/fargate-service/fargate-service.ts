@@ -1,0 +1,365 @@
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import type { LoadBalancer } from "../load-balancer/load-balancer";
+import type { Network } from "../network/network";
+import { API_CONTAINER_DEFAULTS } from "./api-container-defaults";
+
+export interface ContainerSecret {
+  /** Secrets Manager secret ARN. */
+  readonly secretArn: string;
+  /** JSON key inside the secret (e.g. `username`). @default the whole secret string */
+  readonly jsonKey?: string;
+  /** KMS key that encrypts the secret; the execution role may decrypt with it. */
+  readonly kmsKeyArn?: string;
+}
+
+export interface FargateServiceProps {
+  /** Name prefix, e.g. `skyline-production-use1`: cluster `<name>-cluster`, service `<name>-api`. */
+  readonly name: string;
+  readonly region: string;
+  readonly network: Network;
+  readonly loadBalancer: LoadBalancer;
+  /** Image repository URI (ECR or other) and an immutable tag or `sha256:` digest. */
+  readonly image: { readonly repository: string; readonly tag: string };
+  /** Fargate CPU units. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** @default 8080, the reference API's port */
+  readonly containerPort?: number;
+  /** Plain environment variables. Secret-looking names are refused: use `secrets`. @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Variables injected by ECS from Secrets Manager. @default none */
+  readonly secrets?: Readonly<Record<string, ContainerSecret>>;
+  /** Application log retention in days. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Scale out above this average CPU. @default 70 */
+  readonly cpuTargetPercent?: number;
+  /** Scale out above this average memory. @default 80 */
+  readonly memoryTargetPercent?: number;
+  /** Scale out above this many ALB requests per task per minute. @default 1000 */
+  readonly requestsPerTarget?: number;
+  /** Deployment bounds as percentages of the desired count. @default 100 / 150 */
+  readonly deploymentMinimumHealthyPercent?: number;
+  readonly deploymentMaximumPercent?: number;
+  /** CPU architecture of the image. @default "X86_64" */
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+}
+
+const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
+
+/**
+ * The reference API on ECS Fargate behind the load balancer: private subnets, no public IPs,
+ * non-root with a read-only root filesystem, secrets only through Secrets Manager, separate
+ * execution and task roles, circuit breaker with rollback, and target-tracking autoscaling.
+ */
+export class FargateService extends Construct {
+  readonly cluster: EcsCluster;
+  readonly service: EcsService;
+  readonly taskDefinition: EcsTaskDefinition;
+  readonly executionRole: IamRole;
+  readonly taskRole: IamRole;
+  readonly securityGroup: SecurityGroup;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly scalableTarget: AppautoscalingTarget;
+  readonly clusterName: string;
+  readonly serviceName: string;
+  /** Application Auto Scaling resource id: `service/<cluster>/<service>`. */
+  readonly autoscalingResourceId: string;
+  readonly containerName = API_CONTAINER_DEFAULTS.containerName;
+
+  constructor(scope: Construct, id: string, props: FargateServiceProps) {
+    super(scope, id);
+    const { name, region, network, loadBalancer } = props;
+    validate(props);
+    const port = props.containerPort ?? API_CONTAINER_DEFAULTS.port;
+    this.clusterName = `${name}-cluster`;
+    this.serviceName = `${name}-api`;
+    this.autoscalingResourceId = `service/${this.clusterName}/${this.serviceName}`;
+
+    this.cluster = new EcsCluster(this, "cluster", {
+      name: this.clusterName,
+      setting: [{ name: "containerInsights", value: "enhanced" }],
+    });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/skyline/${name}/api`,
+      retentionInDays: props.logRetentionDays ?? 365,
+      kmsKeyId: network.logKey.arn,
+    });
+
+    const assume = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+    this.executionRole = new IamRole(this, "execution-role", {
+      name: `${name}-api-execution`,
+      description: "Pulls the image, writes logs and reads the task's secrets at start-up",
+      assumeRolePolicy: assume,
+    });
+    this.taskRole = new IamRole(this, "task-role", {
+      name: `${name}-api-task`,
+      description: "What the running API may call; grants are added by the resources it uses",
+      assumeRolePolicy: assume,
+    });
+
+    const secrets = Object.entries(props.secrets ?? {});
+    const secretArns = [...new Set(secrets.map(([, s]) => s.secretArn))];
+    const secretKeys = [...new Set(secrets.flatMap(([, s]) => (s.kmsKeyArn ? [s.kmsKeyArn] : [])))];
+    const repositoryArn = ecrRepositoryArn(props.image.repository);
+    const statements: object[] = [
+      {
+        Sid: "WriteLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${this.logGroup.arn}:*`,
+      },
+    ];
+    if (repositoryArn) {
+      statements.push(
+        // GetAuthorizationToken has no resource-level permissions.
+        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+          Sid: "PullImage",
+          Effect: "Allow",
+          Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+          Resource: repositoryArn,
+        },
+      );
+    }
+    if (secretArns.length) {
+      statements.push({
+        Sid: "ReadTaskSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: secretArns,
+      });
+    }
+    if (secretKeys.length) {
+      statements.push({
+        Sid: "DecryptTaskSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: secretKeys,
+      });
+    }
+    new IamRolePolicy(this, "execution-policy", {
+      role: this.executionRole.id,
+      name: "start-api-task",
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+    });
+
+    const imageRef = props.image.tag.startsWith("sha256:")
+      ? `${props.image.repository}@${props.image.tag}`
+      : `${props.image.repository}:${props.image.tag}`;
+    const environment = {
+      NODE_ENV: "production",
+      PORT: String(port),
+      AWS_REGION: region,
+      ...(props.environment ?? {}),
+    };
+    const container = {
+      name: API_CONTAINER_DEFAULTS.containerName,
+      image: imageRef,
+      essential: true,
+      user: API_CONTAINER_DEFAULTS.user,
+      readonlyRootFilesystem: true,
+      stopTimeout: API_CONTAINER_DEFAULTS.stopTimeoutSeconds,
+      portMappings: [{ containerPort: port, protocol: "tcp", name: "http" }],
+      environment: Object.entries(environment)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([n, value]) => ({ name: n, value })),
+      secrets: secrets
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([n, s]) => ({ name: n, valueFrom: s.jsonKey ? `${s.secretArn}:${s.jsonKey}::` : s.secretArn })),
+      // The only writable path: the root filesystem is read-only.
+      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+      linuxParameters: { initProcessEnabled: true },
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": this.logGroup.name,
+          "awslogs-region": region,
+          "awslogs-stream-prefix": "api",
+          mode: "non-blocking",
+          "max-buffer-size": "25m",
+        },
+      },
+    };
+    this.taskDefinition = new EcsTaskDefinition(this, "task", {
+      family: `${name}-api`,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memoryMiB),
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
+      volume: [{ name: "tmp" }],
+      containerDefinitions: JSON.stringify([container]),
+    });
+
+    this.securityGroup = new SecurityGroup(this, "sg", {
+      name: `${name}-api`,
+      description: `API tasks of ${this.serviceName}: traffic from the ALB only`,
+      vpcId: network.vpcId,
+      tags: { Name: `${name}-api` },
+      lifecycle: { createBeforeDestroy: true },
+    });
+    new VpcSecurityGroupIngressRule(this, "from-alb", {
+      securityGroupId: this.securityGroup.id,
+      description: "API port from the load balancer",
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: loadBalancer.securityGroup.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "alb-to-tasks", {
+      securityGroupId: loadBalancer.securityGroup.id,
+      description: "Load balancer to API tasks",
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: this.securityGroup.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "https-out", {
+      securityGroupId: this.securityGroup.id,
+      description: "HTTPS to AWS APIs (endpoints or NAT) and identity providers",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+
+    this.service = new EcsService(this, "service", {
+      name: this.serviceName,
+      cluster: this.cluster.arn,
+      taskDefinition: this.taskDefinition.arn,
+      launchType: "FARGATE",
+      platformVersion: "LATEST",
+      desiredCount: props.minTasks,
+      deploymentMinimumHealthyPercent: props.deploymentMinimumHealthyPercent ?? 100,
+      deploymentMaximumPercent: props.deploymentMaximumPercent ?? 150,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: 60,
+      enableExecuteCommand: false,
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      networkConfiguration: {
+        subnets: network.subnetIds("private"),
+        securityGroups: [this.securityGroup.id],
+        assignPublicIp: false,
+      },
+      loadBalancer: [
+        {
+          targetGroupArn: loadBalancer.targetGroup.arn,
+          containerName: API_CONTAINER_DEFAULTS.containerName,
+          containerPort: port,
+        },
+      ],
+      // Autoscaling owns the task count once the service exists.
+      lifecycle: { ignoreChanges: ["desired_count"] },
+      dependsOn: [loadBalancer.httpsListener],
+    });
+
+    this.scalableTarget = new AppautoscalingTarget(this, "scaling-target", {
+      serviceNamespace: "ecs",
+      resourceId: this.autoscalingResourceId,
+      scalableDimension: "ecs:service:DesiredCount",
+      minCapacity: props.minTasks,
+      maxCapacity: props.maxTasks,
+      dependsOn: [this.service],
+    });
+    const track = (id: string, metric: string, target: number, resourceLabel?: string) =>
+      new AppautoscalingPolicy(this, id, {
+        name: `${name}-api-${id}`,
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: "ecs",
+        resourceId: this.scalableTarget.resourceId,
+        scalableDimension: this.scalableTarget.scalableDimension,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue: target,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+          predefinedMetricSpecification: { predefinedMetricType: metric, resourceLabel },
+        },
+      });
+    track("cpu", "ECSServiceAverageCPUUtilization", props.cpuTargetPercent ?? 70);
+    track("memory", "ECSServiceAverageMemoryUtilization", props.memoryTargetPercent ?? 80);
+    track(
+      "requests",
+      "ALBRequestCountPerTarget",
+      props.requestsPerTarget ?? 1000,
+      `${loadBalancer.alb.arnSuffix}/${loadBalancer.targetGroup.arnSuffix}`,
+    );
+  }
+
+  /**
+   * Lets the tasks open `port` on a data store's security group: egress here, ingress there,
+   * both described, so neither side is wider than the other.
+   */
+  connectTo(id: string, peerSecurityGroupId: string, port: number, description: string): void {
+    new VpcSecurityGroupEgressRule(this, `${id}-out`, {
+      securityGroupId: this.securityGroup.id,
+      description: `To ${description}`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: peerSecurityGroupId,
+    });
+    new VpcSecurityGroupIngressRule(this, `${id}-in`, {
+      securityGroupId: peerSecurityGroupId,
+      description: `From the API tasks of ${this.serviceName}`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: this.securityGroup.id,
+    });
+  }
+
+  /** Adds a statement to the task role (what the running API may call). */
+  addToTaskPolicy(id: string, statement: { Action: string | string[]; Resource: string | string[] }): void {
+    new IamRolePolicy(this, `task-policy-${id}`, {
+      role: this.taskRole.id,
+      name: id,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...statement }] }),
+    });
+  }
+}
+
+function validate(props: FargateServiceProps): void {
+  const where = `FargateService ${props.name}`;
+  const { minTasks, maxTasks } = props;
+  if (!Token.isUnresolved(minTasks) && !Token.isUnresolved(maxTasks) && minTasks > maxTasks) {
+    throw new Error(`${where}: minTasks (${minTasks}) is greater than maxTasks (${maxTasks})`);
+  }
+  for (const key of Object.keys(props.environment ?? {})) {
+    if (SECRET_LOOKING.test(key)) {
+      throw new Error(
+        `${where}: environment.${key} looks like a secret; pass it in secrets (Secrets Manager) instead`,
+      );
+    }
+  }
+  if (props.image.tag === "latest") {
+    throw new Error(`${where}: image.tag "latest" is mutable; pin a version tag or a sha256 digest`);
+  }
+}
+
+/** `123456789012.dkr.ecr.us-east-1.amazonaws.com/repo` → the repository ARN; undefined for non-ECR images. */
+export function ecrRepositoryArn(repository: string): string | undefined {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/.exec(repository);
+  return match ? `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
+}

@@ -1,0 +1,232 @@
+import { DataAwsEc2ManagedPrefixList } from "@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list";
+import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { Construct } from "constructs";
+import type { Network } from "../network/network";
+import { PrivateBucket } from "../private-bucket/private-bucket";
+import { WebAcl } from "../web-acl/web-acl";
+
+/** Header CloudFront adds to every origin request; the ALB refuses requests without it. */
+export const ORIGIN_VERIFY_HEADER = "X-Origin-Verify";
+/** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
+export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface HealthCheckSettings {
+  /** @default "/health" */
+  readonly path?: string;
+  /** @default 30 */
+  readonly intervalSeconds?: number;
+  /** @default 5 */
+  readonly timeoutSeconds?: number;
+  /** @default 2 */
+  readonly healthyThreshold?: number;
+  /** @default 3 */
+  readonly unhealthyThreshold?: number;
+}
+
+export interface LoadBalancerProps {
+  /** Name prefix, e.g. `skyline-production-use1`; the ALB is `<name>-alb` (at most 32 characters). */
+  readonly name: string;
+  readonly network: Network;
+  /** ARN of a validated ACM certificate for the HTTPS listener. */
+  readonly certificateArn: string;
+  /** Port the targets listen on. @default 8080 */
+  readonly targetPort?: number;
+  readonly healthCheck?: HealthCheckSettings;
+  /**
+   * Admit only CloudFront's origin-facing address ranges, and only requests carrying the origin
+   * secret header. Set false for an ALB that serves clients directly (443 from anywhere).
+   * @default true
+   */
+  readonly behindCloudFront?: boolean;
+  /**
+   * The origin secret's value, as a reference to Secrets Manager (never a literal).
+   * Required when `behindCloudFront` is true.
+   */
+  readonly originVerifySecretValue?: string;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /** Access-log retention in days. @default 365 */
+  readonly accessLogRetentionDays?: number;
+  /** WAF rate limit per client IP per 5 minutes. @default 2000 */
+  readonly wafRateLimitPer5Min?: number;
+}
+
+/**
+ * An internet-facing ALB: HTTPS only (HTTP redirects), WAF in front, access logs kept, invalid
+ * headers dropped, and, behind CloudFront, reachable only from CloudFront with the origin secret.
+ */
+export class LoadBalancer extends Construct {
+  readonly alb: Lb;
+  readonly httpsListener: LbListener;
+  readonly targetGroup: LbTargetGroup;
+  readonly securityGroup: SecurityGroup;
+  readonly accessLogs: PrivateBucket;
+  readonly webAcl: WebAcl;
+  readonly albName: string;
+  readonly targetGroupName: string;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    const { name, network } = props;
+    this.albName = `${name}-alb`;
+    this.targetGroupName = `${name}-api`;
+    for (const [prop, value] of [
+      ["name", this.albName],
+      ["name", this.targetGroupName],
+    ]) {
+      if (value.length > 32) {
+        throw new Error(
+          `LoadBalancer: ${prop} "${value}" exceeds AWS's 32-character limit; shorten the app or environment name`,
+        );
+      }
+    }
+    const behindCloudFront = props.behindCloudFront ?? true;
+    if (behindCloudFront && !props.originVerifySecretValue) {
+      throw new Error(
+        `LoadBalancer ${name}: originVerifySecretValue is required when behindCloudFront is true (pass the Secrets Manager value reference)`,
+      );
+    }
+    const targetPort = props.targetPort ?? 8080;
+    const hc = props.healthCheck ?? {};
+
+    this.securityGroup = new SecurityGroup(this, "sg", {
+      name: `${name}-alb`,
+      description: behindCloudFront
+        ? `ALB ${this.albName}: HTTPS from CloudFront origin-facing ranges only`
+        : `ALB ${this.albName}: HTTPS from the internet`,
+      vpcId: network.vpcId,
+      tags: { Name: `${name}-alb` },
+      // Rules are separate resources so the service can add its own without replacing the group.
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const source = behindCloudFront
+      ? {
+          prefixListId: new DataAwsEc2ManagedPrefixList(this, "cloudfront-origin-facing", {
+            name: "com.amazonaws.global.cloudfront.origin-facing",
+          }).id,
+        }
+      : { cidrIpv4: "0.0.0.0/0" };
+    for (const port of [443, 80]) {
+      new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
+        securityGroupId: this.securityGroup.id,
+        description: port === 443 ? "HTTPS from clients" : "HTTP, redirected to HTTPS",
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        ...source,
+      });
+    }
+
+    const elbAccount = new DataAwsElbServiceAccount(this, "elb-account", {});
+    this.accessLogs = new PrivateBucket(this, "access-logs", {
+      name: `${name}-alb-logs`,
+      // ALB log delivery supports only SSE-S3.
+      expireAfterDays: props.accessLogRetentionDays ?? 365,
+      policyStatements: [
+        {
+          Sid: "AlbLogDelivery",
+          Effect: "Allow",
+          Principal: { AWS: elbAccount.arn },
+          Action: "s3:PutObject",
+          Resource: `arn:aws:s3:::${name}-alb-logs/alb/*`,
+        },
+        {
+          Sid: "AlbLogDeliveryService",
+          Effect: "Allow",
+          Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: `arn:aws:s3:::${name}-alb-logs/alb/*`,
+        },
+      ],
+    });
+
+    this.alb = new Lb(this, "alb", {
+      name: this.albName,
+      loadBalancerType: "application",
+      internal: false,
+      subnets: network.subnetIds("public"),
+      securityGroups: [this.securityGroup.id],
+      enableDeletionProtection: props.deletionProtection ?? true,
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: "strictest",
+      enableHttp2: true,
+      idleTimeout: 60,
+      accessLogs: { bucket: this.accessLogs.name, prefix: "alb", enabled: true },
+      tags: { Name: this.albName },
+      // Log delivery is checked when access logs are enabled: the policy must exist first.
+      dependsOn: [this.accessLogs.policy],
+    });
+
+    this.targetGroup = new LbTargetGroup(this, "api-targets", {
+      name: this.targetGroupName,
+      vpcId: network.vpcId,
+      port: targetPort,
+      protocol: "HTTP",
+      targetType: "ip",
+      deregistrationDelay: "30",
+      healthCheck: {
+        enabled: true,
+        path: hc.path ?? "/health",
+        protocol: "HTTP",
+        port: "traffic-port",
+        matcher: "200",
+        interval: hc.intervalSeconds ?? 30,
+        timeout: hc.timeoutSeconds ?? 5,
+        healthyThreshold: hc.healthyThreshold ?? 2,
+        unhealthyThreshold: hc.unhealthyThreshold ?? 3,
+      },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    new LbListener(this, "http", {
+      loadBalancerArn: this.alb.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultAction: [
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ],
+    });
+    this.httpsListener = new LbListener(this, "https", {
+      loadBalancerArn: this.alb.arn,
+      port: 443,
+      protocol: "HTTPS",
+      sslPolicy: ALB_TLS_POLICY,
+      certificateArn: props.certificateArn,
+      defaultAction: behindCloudFront
+        ? [
+            {
+              type: "fixed-response",
+              fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" },
+            },
+          ]
+        : [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+    });
+    if (behindCloudFront) {
+      new LbListenerRule(this, "forward-from-cloudfront", {
+        listenerArn: this.httpsListener.arn,
+        priority: 1,
+        condition: [
+          { httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [props.originVerifySecretValue!] } },
+        ],
+        action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      });
+    }
+
+    this.webAcl = new WebAcl(this, "waf", {
+      name: `${name}-alb`,
+      scope: "REGIONAL",
+      rateLimitPer5Min: props.wafRateLimitPer5Min,
+    });
+    new Wafv2WebAclAssociation(this, "waf-association", {
+      resourceArn: this.alb.arn,
+      webAclArn: this.webAcl.arn,
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import { ConfigError } from "./stacks/config/schema";
+import { loadEnvironments, selectEnvironmentNames } from "./stacks/config/load";
+import { buildApp } from "./stacks/app";
+
+/**
+ * Entry point for `npm run synth` and `cdktf synth`: `--env <name|all>` or SKYLINE_ENV picks the
+ * environments; every config is validated before anything is written.
+ */
+function main(): void {
+  try {
+    const configs = loadEnvironments(selectEnvironmentNames(process.argv.slice(2), process.env));
+    const { app } = buildApp(configs, { outdir: process.env.CDKTF_OUTDIR });
+    app.synth();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`skyline: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+main();

@@ -1,0 +1,210 @@
+import { z } from "zod";
+import { cidrsOverlap, parseCidr } from "../../constructs/network/cidr";
+import { FARGATE_CPU_UNITS, fargateMemoryOptions } from "./fargate-sizes";
+import { isKnownRegion, REGIONS, regionInfo } from "./regions";
+
+/**
+ * The one schema for an environment. Environment files (environments/*.ts) are typed against
+ * `EnvironmentInput`; `parseEnvironment` fills defaults and checks everything that AWS would
+ * otherwise reject halfway through an apply.
+ */
+
+const slug = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/, `${what} must be 3-20 lowercase letters, digits or hyphens`);
+
+const region = z.string().refine(isKnownRegion, (value) => ({
+  message: `unknown AWS region "${value}"; use one of ${Object.keys(REGIONS).join(", ")} (or add it to stacks/config/regions.ts)`,
+}));
+
+const regionNetwork = z
+  .object({
+    /** VPC CIDR; /16 to /20. Must not overlap another region's, so VPCs can be peered or joined by TGW. */
+    vpcCidr: z.string(),
+    /** Availability zones used, taken in order from the region's AZ letters. */
+    azCount: z.number().int().min(1),
+  })
+  .strict();
+
+const service = z
+  .object({
+    /** Fargate CPU units (256 = 0.25 vCPU). */
+    cpu: z.number().int(),
+    /** Task memory in MiB; must be a size Fargate accepts for `cpu`. */
+    memoryMiB: z.number().int(),
+    minTasks: z.number().int().min(1, "minTasks must be at least 1"),
+    maxTasks: z.number().int().min(1),
+    /** Container port of the reference API. */
+    containerPort: z.number().int().min(1024).max(65535).default(8080),
+  })
+  .strict();
+
+export const environmentSchema = z
+  .object({
+    /** Application name, the first part of every resource name. */
+    app: slug("app"),
+    /** Environment name: `staging`, `production`, … */
+    environment: slug("environment"),
+    /** Production turns on Multi-AZ everything, deletion protection and longer retention. */
+    tier: z.enum(["production", "non-production"]),
+    /** AWS accounts the provider may act in (`allowed_account_ids`): a guard against the wrong profile. */
+    accountIds: z
+      .array(z.string().regex(/^\d{12}$/, "an AWS account id is exactly 12 digits"))
+      .min(1, "list at least one AWS account id"),
+    primaryRegion: region,
+    /** Warm-standby regions. Empty for a single-region environment. */
+    drRegions: z.array(region).default([]),
+    /** Network layout per region; must name exactly the primary and DR regions. */
+    regions: z.record(z.string(), regionNetwork),
+    /** Apex domain of the product, e.g. `example.com`; the hosted zone must exist. */
+    domainName: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "domainName must be a lowercase DNS name like example.com (no scheme, no trailing dot)",
+      ),
+    image: z
+      .object({
+        /** Image repository URI, e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/skyline-api`. */
+        repository: z.string().min(1),
+        /** Immutable tag or digest; `latest` is refused so a deploy is reproducible. */
+        tag: z
+          .string()
+          .min(1)
+          .refine((t) => t !== "latest", "pin an immutable image tag or digest, not `latest`"),
+      })
+      .strict(),
+    service,
+    tags: z
+      .object({
+        owner: z.string().min(1),
+        costCenter: z.string().min(1),
+      })
+      .catchall(z.string()),
+    stateBackend: z
+      .object({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "not a valid S3 bucket name"),
+        region,
+      })
+      .strict(),
+    network: z
+      .object({
+        /** One NAT gateway per AZ (survives an AZ loss) or one shared. @default per AZ in production */
+        natGatewayPerAz: z.boolean().optional(),
+        /** Interface endpoints for ECR, CloudWatch Logs and Secrets Manager. @default true */
+        interfaceEndpoints: z.boolean().default(true),
+        /** Days to keep VPC flow logs. @default 365 in production, 90 otherwise */
+        flowLogRetentionDays: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    edge: z
+      .object({
+        /** ALBs admit only CloudFront's origin-facing ranges on 443. @default true */
+        behindCloudFront: z.boolean().default(true),
+        /** WAF rate limit per client IP per 5 minutes on each ALB. @default 2000 */
+        wafRateLimitPer5Min: z.number().int().min(100).max(2_000_000_000).default(2000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((env, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    const production = env.tier === "production";
+
+    env.drRegions.forEach((dr, i) => {
+      if (dr === env.primaryRegion) {
+        issue(["drRegions", i], `DR region ${dr} is the primary region; pick a different region`);
+      }
+      if (env.drRegions.indexOf(dr) !== i) issue(["drRegions", i], `DR region ${dr} is listed twice`);
+    });
+
+    const wanted = [env.primaryRegion, ...env.drRegions];
+    for (const r of wanted) {
+      if (!env.regions[r]) issue(["regions"], `missing network settings for ${r}; add regions["${r}"]`);
+    }
+    const cidrs: { region: string; cidr: ReturnType<typeof parseCidr> }[] = [];
+    for (const [r, net] of Object.entries(env.regions)) {
+      if (!wanted.includes(r)) {
+        issue(
+          ["regions", r],
+          `${r} is neither the primary region nor a DR region; remove it or add it to drRegions`,
+        );
+        continue;
+      }
+      try {
+        const cidr = parseCidr(net.vpcCidr);
+        if (cidr.prefix < 16 || cidr.prefix > 20) {
+          issue(["regions", r, "vpcCidr"], `${net.vpcCidr}: use a /16 to /20 VPC block`);
+        }
+        for (const other of cidrs) {
+          if (cidrsOverlap(cidr, other.cidr)) {
+            issue(
+              ["regions", r, "vpcCidr"],
+              `${net.vpcCidr} overlaps ${other.region}'s ${env.regions[other.region].vpcCidr}; give each region its own range`,
+            );
+          }
+        }
+        cidrs.push({ region: r, cidr });
+      } catch (e) {
+        issue(["regions", r, "vpcCidr"], (e as Error).message);
+      }
+      if (isKnownRegion(r)) {
+        const available = regionInfo(r).azLetters.length;
+        if (net.azCount > available) {
+          issue(
+            ["regions", r, "azCount"],
+            `${r} has ${available} availability zones; azCount ${net.azCount} is too many`,
+          );
+        }
+      }
+      if (production && net.azCount < 2) {
+        issue(["regions", r, "azCount"], `production needs at least 2 availability zones in ${r}`);
+      }
+    }
+
+    const { cpu, memoryMiB, minTasks, maxTasks } = env.service;
+    if (!FARGATE_CPU_UNITS.includes(cpu)) {
+      issue(["service", "cpu"], `Fargate accepts cpu ${FARGATE_CPU_UNITS.join(", ")}; got ${cpu}`);
+    } else if (!fargateMemoryOptions(cpu).includes(memoryMiB)) {
+      const options = fargateMemoryOptions(cpu);
+      issue(
+        ["service", "memoryMiB"],
+        `Fargate does not accept ${memoryMiB} MiB with cpu ${cpu}; use ${options[0]} to ${options[options.length - 1]} MiB in steps of ${options[1] - options[0]}`,
+      );
+    }
+    if (minTasks > maxTasks) {
+      issue(["service", "minTasks"], `minTasks (${minTasks}) is greater than maxTasks (${maxTasks})`);
+    }
+    if (production && minTasks < 2) {
+      issue(["service", "minTasks"], "production needs at least 2 tasks so one AZ can fail");
+    }
+  });
+
+/** What an environment file writes (defaults optional). */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+/** A validated environment with every default filled in. */
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates one environment; throws a ConfigError listing every problem with its field path. */
+export function parseEnvironment(input: unknown, source: string): EnvironmentConfig {
+  const result = environmentSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    source,
+    result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+  );
+}

@@ -1,0 +1,131 @@
+import { DataAwsSecretsmanagerSecret } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret";
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
+import type { Construct } from "constructs";
+import { Certificate } from "../constructs/certificate/certificate";
+import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
+import { FargateService } from "../constructs/fargate-service/fargate-service";
+import { GeneratedSecret } from "../constructs/generated-secret/generated-secret";
+import { LoadBalancer } from "../constructs/load-balancer/load-balancer";
+import { Network } from "../constructs/network/network";
+import { availabilityZones, regionInfo } from "./config/regions";
+import type { EnvironmentConfig } from "./config/schema";
+import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
+import { SkylineStack } from "./skyline-stack";
+
+/** A secret shared by every region: created (and replicated) by the primary, read by the others. */
+interface SharedSecret {
+  readonly arn: string;
+  readonly value: string;
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * One region of one environment: network, load balancer and the API service. The primary region
+ * also owns the secrets every region shares, replicated to the DR regions, so it is applied first.
+ */
+export class RegionalStack extends SkylineStack {
+  readonly isPrimary: boolean;
+  readonly namePrefix: string;
+  readonly network: Network;
+  readonly loadBalancer: LoadBalancer;
+  readonly service: FargateService;
+  readonly secretsKey: EncryptionKey;
+
+  constructor(scope: Construct, config: EnvironmentConfig, region: string) {
+    super(scope, regionalStackName(config, region), { config, region });
+    const production = config.tier === "production";
+    this.isPrimary = region === config.primaryRegion;
+    this.namePrefix = regionalPrefix(config, region);
+    const name = this.namePrefix;
+    const shared = environmentPrefix(config);
+    const regionNet = config.regions[region];
+
+    this.network = new Network(this, "network", {
+      name,
+      region,
+      cidr: regionNet.vpcCidr,
+      availabilityZones: availabilityZones(region, regionNet.azCount),
+      regionAzLetters: regionInfo(region).azLetters,
+      natGatewayPerAz: config.network.natGatewayPerAz ?? production,
+      interfaceEndpoints: config.network.interfaceEndpoints,
+      flowLogRetentionDays: config.network.flowLogRetentionDays ?? (production ? 365 : 90),
+    });
+
+    this.secretsKey = new EncryptionKey(this, "secrets-key", {
+      name: `${name}-secrets`,
+      description: `Secrets Manager encryption for ${name}`,
+    });
+    const sharedSecret = (id: string, secretName: string, description: string): SharedSecret => {
+      if (this.isPrimary) {
+        const secret = new GeneratedSecret(this, id, {
+          name: secretName,
+          description,
+          kmsKeyArn: this.secretsKey.arn,
+          replicaRegions: config.drRegions,
+        });
+        return { arn: secret.arn, value: secret.version.secretString, kmsKeyArn: this.secretsKey.arn };
+      }
+      // The replica in this region (same name) exists once the primary region is applied.
+      const secret = new DataAwsSecretsmanagerSecret(this, id, { name: secretName });
+      const version = new DataAwsSecretsmanagerSecretVersion(this, `${id}-current`, { secretId: secret.arn });
+      return { arn: secret.arn, value: version.secretString };
+    };
+
+    const behindCloudFront = config.edge.behindCloudFront;
+    const originSecret = behindCloudFront
+      ? sharedSecret(
+          "origin-verify",
+          `${shared}-origin-verify`,
+          "Header value CloudFront sends and the ALBs require",
+        )
+      : undefined;
+    const jwtSecret = sharedSecret(
+      "jwt",
+      `${shared}-jwt`,
+      "HS256 key the API signs and verifies tokens with",
+    );
+
+    const originDomain = `origin.${config.domainName}`;
+    const certificate = new Certificate(this, "certificate", {
+      domainName: originDomain,
+      alternativeNames: [`${regionInfo(region).code}.${originDomain}`],
+      hostedZoneName: config.domainName,
+    });
+
+    this.loadBalancer = new LoadBalancer(this, "load-balancer", {
+      name,
+      network: this.network,
+      certificateArn: certificate.arn,
+      targetPort: config.service.containerPort,
+      behindCloudFront,
+      originVerifySecretValue: originSecret?.value,
+      deletionProtection: production,
+      accessLogRetentionDays: production ? 365 : 90,
+      wafRateLimitPer5Min: config.edge.wafRateLimitPer5Min,
+    });
+
+    this.service = new FargateService(this, "api", {
+      name,
+      region,
+      network: this.network,
+      loadBalancer: this.loadBalancer,
+      image: { repository: regionalImageRepository(config.image.repository, region), tag: config.image.tag },
+      cpu: config.service.cpu,
+      memoryMiB: config.service.memoryMiB,
+      minTasks: config.service.minTasks,
+      maxTasks: config.service.maxTasks,
+      containerPort: config.service.containerPort,
+      logRetentionDays: production ? 365 : 30,
+      environment: { LOG_LEVEL: "info" },
+      secrets: { JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn } },
+    });
+  }
+}
+
+/**
+ * ECR images are pulled from the registry replica in the task's own region, so a DR region can
+ * start tasks while the primary region is down. Other registries are used as given.
+ */
+export function regionalImageRepository(repository: string, region: string): string {
+  return repository.replace(/^(\d{12}\.dkr\.ecr\.)[a-z0-9-]+(\.amazonaws\.com\/)/, `$1${region}$2`);
+}

@@ -1,0 +1,58 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "./config/schema";
+
+export interface SkylineStackProps {
+  readonly config: EnvironmentConfig;
+  /** Region of the stack's default provider. */
+  readonly region: string;
+  /** State key under the backend bucket. @default `<env>/<region>/<stack>.tfstate` */
+  readonly stateKey?: string;
+  /** Keep state locally (only the state-bootstrap stack, which creates the bucket). @default false */
+  readonly localState?: boolean;
+}
+
+/**
+ * Base of every skyline stack: the AWS provider pinned to the environment's accounts with its
+ * default tags, and the S3 backend with native lock files.
+ */
+export class SkylineStack extends TerraformStack {
+  readonly config: EnvironmentConfig;
+  readonly region: string;
+  readonly provider: AwsProvider;
+
+  constructor(scope: Construct, id: string, props: SkylineStackProps) {
+    super(scope, id);
+    this.config = props.config;
+    this.region = props.region;
+    this.provider = new AwsProvider(this, "aws", {
+      region: props.region,
+      allowedAccountIds: [...props.config.accountIds],
+      defaultTags: [{ tags: defaultTags(props.config) }],
+    });
+    if (!props.localState) {
+      const backend = props.config.stateBackend;
+      new S3Backend(this, {
+        bucket: backend.bucket,
+        region: backend.region,
+        key: props.stateKey ?? `${props.config.environment}/${props.region}/${id}.tfstate`,
+        encrypt: true,
+      });
+      // S3-native locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10): no DynamoDB table to manage.
+      this.addOverride("terraform.backend.s3.use_lockfile", true);
+    }
+  }
+}
+
+export function defaultTags(config: EnvironmentConfig): Record<string, string> {
+  const { owner, costCenter, ...extra } = config.tags;
+  return {
+    ...extra,
+    app: config.app,
+    environment: config.environment,
+    owner,
+    "cost-center": costCenter,
+    "managed-by": "skyline",
+  };
+}
