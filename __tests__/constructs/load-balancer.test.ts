@@ -32,23 +32,46 @@ describe("LoadBalancer", () => {
 
   it("behind CloudFront: admits only the origin-facing prefix list and requests with the origin secret", () => {
     const ingress = resources(json, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
-    expect(ingress.map((r) => r.from_port).sort()).toEqual([443, 80]);
+    expect(
+      ingress
+        .filter((r) => r.security_group_id.includes("lb_sg_"))
+        .map((r) => r.from_port)
+        .sort(),
+    ).toEqual([443, 80]);
     expect(ingress.every((r) => r.prefix_list_id && !r.cidr_ipv4)).toBe(true);
-    expect(json.data?.aws_ec2_managed_prefix_list).toBeDefined();
-    expect(Object.values(json.data!.aws_ec2_managed_prefix_list)[0].name).toBe(
+    expect(
+      Object.values(json.data!.aws_ec2_managed_prefix_list)
+        .map((p: any) => p.name)
+        .sort(),
+    ).toEqual([
       "com.amazonaws.global.cloudfront.origin-facing",
-    );
+      "com.amazonaws.us-east-1.route53-healthchecks",
+    ]);
     const https = resources(json, "aws_lb_listener").find(([, l]) => l.port === 443)![1];
     expect(https.default_action[0]).toMatchObject({
       type: "fixed-response",
       fixed_response: { status_code: "403" },
     });
-    const rule = only(json, "aws_lb_listener_rule");
+    const rule = resources(json, "aws_lb_listener_rule").find(([, r]) => r.priority === 1)![1];
     expect(rule.condition[0].http_header).toEqual({
       http_header_name: ORIGIN_VERIFY_HEADER,
       values: ["${data.aws_secretsmanager_secret_version.origin.secret_string}"],
     });
     expect(rule.action[0].type).toBe("forward");
+  });
+
+  it("lets Route 53 health checkers reach only GET /ready, through their own security group", () => {
+    const rule = resources(json, "aws_lb_listener_rule").find(([, r]) => r.priority === 2)![1];
+    expect(rule.condition).toEqual([
+      { path_pattern: { values: ["/ready"] } },
+      { http_request_method: { values: ["GET"] } },
+    ]);
+    const groups = resources(json, "aws_security_group").map(([, g]) => g.name);
+    expect(groups).toContain("app-prod-use1-alb-health-checks");
+    expect(only(json, "aws_lb").security_groups).toHaveLength(2);
+    const { json: refused } = synthRegional({ route53HealthCheckPath: undefined });
+    expect(resources(refused, "aws_lb_listener_rule")).toHaveLength(1);
+    expect(only(refused, "aws_lb").security_groups).toHaveLength(1);
   });
 
   it("without CloudFront: 443 from anywhere and forward by default", () => {

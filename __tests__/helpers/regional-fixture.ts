@@ -14,6 +14,7 @@ export function synthRegional(lb: Partial<LoadBalancerProps> = {}, service?: Par
   });
   const loadBalancer = new LoadBalancer(stack, "lb", {
     name: "app-prod-use1",
+    region: "us-east-1",
     network,
     certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/test",
     originVerifySecretValue: "${data.aws_secretsmanager_secret_version.origin.secret_string}",

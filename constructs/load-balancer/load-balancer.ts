@@ -34,6 +34,8 @@ export interface LoadBalancerProps {
   /** Name prefix, e.g. `skyline-production-use1`; the ALB is `<name>-alb` (at most 32 characters). */
   readonly name: string;
   readonly network: Network;
+  /** Region of the load balancer (names the Route 53 health-checker prefix list). */
+  readonly region: string;
   /** ARN of a validated ACM certificate for the HTTPS listener. */
   readonly certificateArn: string;
   /** Port the targets listen on. @default 8080 */
@@ -56,6 +58,11 @@ export interface LoadBalancerProps {
   readonly accessLogRetentionDays?: number;
   /** WAF rate limit per client IP per 5 minutes. @default 2000 */
   readonly wafRateLimitPer5Min?: number;
+  /**
+   * Path Route 53 health checkers may reach over HTTPS without the origin secret (they cannot
+   * send headers). Only used behind CloudFront; set undefined to refuse them. @default "/ready"
+   */
+  readonly route53HealthCheckPath?: string;
 }
 
 /**
@@ -67,6 +74,8 @@ export class LoadBalancer extends Construct {
   readonly httpsListener: LbListener;
   readonly targetGroup: LbTargetGroup;
   readonly securityGroup: SecurityGroup;
+  /** Admits Route 53 health checkers (their prefix list is too large to share a group with CloudFront's). */
+  readonly healthCheckSecurityGroup?: SecurityGroup;
   readonly accessLogs: PrivateBucket;
   readonly webAcl: WebAcl;
   readonly albName: string;
@@ -124,6 +133,29 @@ export class LoadBalancer extends Construct {
       });
     }
 
+    const route53Path = "route53HealthCheckPath" in props ? props.route53HealthCheckPath : "/ready";
+    if (behindCloudFront && route53Path) {
+      // Security groups count a prefix list by its weight: CloudFront's (55) and Route 53's (25)
+      // together exceed the 60-rule default, so health checkers get their own group.
+      this.healthCheckSecurityGroup = new SecurityGroup(this, "health-check-sg", {
+        name: `${name}-alb-health-checks`,
+        description: `ALB ${this.albName}: HTTPS from Route 53 health checkers`,
+        vpcId: network.vpcId,
+        tags: { Name: `${name}-alb-health-checks` },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      new VpcSecurityGroupIngressRule(this, "ingress-route53-health-checks", {
+        securityGroupId: this.healthCheckSecurityGroup.id,
+        description: "HTTPS from Route 53 health checkers",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        prefixListId: new DataAwsEc2ManagedPrefixList(this, "route53-health-checks", {
+          name: `com.amazonaws.${props.region}.route53-healthchecks`,
+        }).id,
+      });
+    }
+
     const elbAccount = new DataAwsElbServiceAccount(this, "elb-account", {});
     this.accessLogs = new PrivateBucket(this, "access-logs", {
       name: `${name}-alb-logs`,
@@ -152,7 +184,10 @@ export class LoadBalancer extends Construct {
       loadBalancerType: "application",
       internal: false,
       subnets: network.subnetIds("public"),
-      securityGroups: [this.securityGroup.id],
+      securityGroups: [
+        this.securityGroup.id,
+        ...(this.healthCheckSecurityGroup ? [this.healthCheckSecurityGroup.id] : []),
+      ],
       enableDeletionProtection: props.deletionProtection ?? true,
       dropInvalidHeaderFields: true,
       desyncMitigationMode: "strictest",
@@ -217,6 +252,14 @@ export class LoadBalancer extends Construct {
         ],
         action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       });
+      if (route53Path) {
+        new LbListenerRule(this, "forward-health-checks", {
+          listenerArn: this.httpsListener.arn,
+          priority: 2,
+          condition: [{ pathPattern: { values: [route53Path] } }, { httpRequestMethod: { values: ["GET"] } }],
+          action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+        });
+      }
     }
 
     this.webAcl = new WebAcl(this, "waf", {
