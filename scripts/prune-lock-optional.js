@@ -40,4 +40,6 @@ for (const [location, entry] of Object.entries(packages)) {
   if (Object.keys(optional).length === 0) delete entry.optionalDependencies;
 }
 fs.writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`prune-lock-optional: removed ${removed} unavailable optional dependencies from ${path.basename(lockPath)}`);
+console.log(
+  `prune-lock-optional: removed ${removed} unavailable optional dependencies from ${path.basename(lockPath)}`,
+);

@@ -1,0 +1,146 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { cw, ec, healthyRegion, mutatingCommands, rds, resetMocks } from "../aws-mocks";
+import { awsError, PRODUCTION, run, STAGING, tmpDir } from "../helpers";
+
+beforeEach(() => {
+  resetMocks();
+  healthyRegion();
+  rds.on(DescribeDBInstancesCommand).callsFake((input) => ({
+    DBInstances: [
+      {
+        DBInstanceIdentifier: input.DBInstanceIdentifier,
+        DBInstanceStatus: "available",
+        ReadReplicaSourceDBInstanceIdentifier: input.DBInstanceIdentifier.includes("use1")
+          ? undefined
+          : "src",
+      },
+    ],
+  }));
+  ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ Status: "available" }] });
+});
+
+describe("status", () => {
+  it("shows every region on one screen", async () => {
+    cw.on(DescribeAlarmsCommand).callsFake((input) => ({
+      MetricAlarms: input.AlarmNames.includes("skyline-production-aps1-region-unhealthy")
+        ? [{ AlarmName: "skyline-production-aps1-api-5xx" }]
+        : [],
+    }));
+    const { code, out } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(code).toBe(0);
+    expect(out).toContain("skyline production (primary us-east-1)");
+    expect(out).toContain("us-east-1 (primary)\n  database  skyline-production-use1-db writer available\n");
+    expect(out).toContain(
+      "eu-west-1 (secondary)\n  database  skyline-production-euw1-db cross-region-replica available lag 5s",
+    );
+    expect(out).toContain("  service   ACTIVE 2/2 running");
+    expect(out).toContain("  alb       skyline-production-use1-alb tg 2/2 healthy");
+    expect(out).toContain("  alarms    skyline-production-aps1-api-5xx");
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it("prints a stable JSON document", async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Values: [] }] });
+    const { code, out } = await run([
+      "--manifest",
+      PRODUCTION,
+      "--region",
+      "eu-west-1",
+      "--output",
+      "json",
+      "status",
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({
+      app: "skyline",
+      environment: "production",
+      primaryRegion: "us-east-1",
+      regions: [
+        {
+          region: "eu-west-1",
+          role: "secondary",
+          database: {
+            ok: true,
+            value: [
+              {
+                id: "skyline-production-euw1-db",
+                role: "cross-region-replica",
+                status: "available",
+                replicating: true,
+                availabilityZone: null,
+                instanceClass: null,
+                lagSeconds: null,
+              },
+            ],
+          },
+          cache: {
+            ok: true,
+            value: { id: "skyline-production-euw1-cache", status: "available", nodeType: null },
+          },
+          service: {
+            ok: true,
+            value: { status: "ACTIVE", running: 2, desired: 2, pending: 0, deployments: 1, healthy: true },
+          },
+          loadBalancer: {
+            ok: true,
+            value: {
+              name: "skyline-production-euw1-alb",
+              targetGroups: [{ targetGroup: "tg", healthy: 2, total: 2 }],
+            },
+          },
+          alarms: { ok: true, value: [] },
+        },
+      ],
+    });
+  });
+
+  it("shows a section it cannot read and exits 1", async () => {
+    ec.on(DescribeReplicationGroupsCommand).rejects(awsError("AccessDenied", "not allowed", 403));
+    const { code, out, err } = await run(["--manifest", STAGING, "status"]);
+    expect(code).toBe(1);
+    expect(out).toContain("  cache     ERROR Access denied for cache skyline-staging-euw1-cache (eu-west-1)");
+    expect(err).toContain("Could not read eu-west-1 cache");
+  });
+});
+
+describe("runbook", () => {
+  function withRunbooks(): string {
+    const dir = tmpDir();
+    mkdirSync(join(dir, "runbooks"));
+    writeFileSync(
+      join(dir, "runbooks", "failover.md"),
+      "# Regional failover\n\nskyline failover db --to eu-west-1\n",
+    );
+    writeFileSync(join(dir, "runbooks", "snapshot.md"), "# Take a snapshot\n");
+    const manifest = join(dir, "manifest.json");
+    writeFileSync(manifest, readFileSync(PRODUCTION, "utf8"));
+    return manifest;
+  }
+
+  it("list prints names and titles; show prints the Markdown", async () => {
+    const manifest = withRunbooks();
+    const list = await run(["--manifest", manifest, "runbook", "list"]);
+    expect(list.out).toBe("failover  Regional failover\nsnapshot  Take a snapshot\n");
+    const show = await run(["--manifest", manifest, "runbook", "show", "failover"]);
+    expect(show.out).toBe("# Regional failover\n\nskyline failover db --to eu-west-1\n");
+    const json = await run(["--manifest", manifest, "-o", "json", "runbook", "show", "snapshot.md"]);
+    expect(JSON.parse(json.out)).toEqual({
+      name: "snapshot",
+      title: "Take a snapshot",
+      markdown: "# Take a snapshot\n",
+    });
+  });
+
+  it("an unknown runbook or a missing runbooks dir exits 2 naming what exists", async () => {
+    const unknown = await run(["--manifest", withRunbooks(), "runbook", "show", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('No runbook "nope"; available: failover, snapshot.');
+    const missing = await run(["--manifest", PRODUCTION, "runbook", "list"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("No runbooks at");
+  });
+});

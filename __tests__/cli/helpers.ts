@@ -1,0 +1,83 @@
+/**
+ * Test harness for the CLI: a fake runtime (captured stdout/stderr, scripted prompt answers, a
+ * virtual clock whose sleep advances instantly) and a runner that returns the exit code and output.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../cli/program";
+import type { Runtime } from "../../cli/core/runtime";
+
+export const FIXTURES = join(__dirname, "fixtures");
+export const PRODUCTION = join(FIXTURES, "production.manifest.json");
+export const STAGING = join(FIXTURES, "staging.manifest.json");
+/** The fake clock's start: 2025-01-15T03:00:00Z, an incident at 3 a.m. */
+export const T0 = Date.parse("2025-01-15T03:00:00Z");
+
+export interface FakeRuntime extends Runtime {
+  out: string;
+  err: string;
+  prompts: string[];
+  sleeps: number[];
+  clock: number;
+}
+
+export interface FakeOptions {
+  tty?: boolean;
+  answers?: string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export function tmpDir(prefix = "skyline-cli-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fakeRuntime(options: FakeOptions = {}): FakeRuntime {
+  const home = tmpDir("skyline-home-");
+  const answers = [...(options.answers ?? [])];
+  const rt: FakeRuntime = {
+    out: "",
+    err: "",
+    prompts: [],
+    sleeps: [],
+    clock: T0,
+    stdout: { write: (s: string) => (rt.out += s) },
+    stderr: { write: (s: string) => (rt.err += s) },
+    stdinIsTTY: options.tty ?? false,
+    stdoutIsTTY: false,
+    prompt: async (question: string) => {
+      rt.prompts.push(question);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`unexpected prompt: ${question}`);
+      return answer;
+    },
+    env: { SKYLINE_AUDIT_LOG: join(home, "audit.jsonl"), ...options.env },
+    cwd: options.cwd ?? home,
+    homedir: home,
+    now: () => rt.clock,
+    sleep: async (ms: number) => {
+      rt.sleeps.push(ms);
+      rt.clock += ms;
+    },
+  };
+  return rt;
+}
+
+export interface RunResult {
+  code: number;
+  out: string;
+  err: string;
+  rt: FakeRuntime;
+}
+
+export async function run(argv: string[], options: FakeOptions = {}): Promise<RunResult> {
+  const rt = fakeRuntime(options);
+  const code = await runCli(argv, rt);
+  return { code, out: rt.out, err: rt.err, rt };
+}
+
+/** An AWS SDK-shaped error. */
+export function awsError(name: string, message = name, status = 400): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}

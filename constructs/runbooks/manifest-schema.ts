@@ -1,0 +1,320 @@
+/**
+ * The ops manifest: every identifier on-call needs, by region and role.
+ *
+ * Synth writes it to `cdktf.out/skyline/<env>/manifest.json`; the `skyline` CLI reads it so nobody
+ * types a resource name from memory. This file is the contract between the two, so it imports
+ * neither cdktf nor any AWS SDK. `schemas/manifest.schema.json` is generated from it
+ * (`npx tsx scripts/generate-manifest-schema.ts`); a test fails when that file is stale.
+ *
+ * Names are deterministic from the config (`<app>-<env>-<region-code>-<role>`), never generated
+ * suffixes, because the CLI acts on them directly.
+ */
+import { z } from "zod/v4";
+
+/** The manifest format version. Bump on any breaking change; the CLI refuses other versions. */
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/, "must be an AWS region name such as us-east-1")
+  .describe("An AWS region name, e.g. `us-east-1`.");
+
+/** Lowercase letters, digits and single hyphens: the shape every skyline resource name takes. */
+const resourceName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, "must be lowercase letters, digits and single hyphens")
+  .max(255);
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const targetsSchema = z
+  .object({
+    rpoSeconds: positiveInt.describe(
+      "Recovery point objective in seconds. `failover db` refuses when replica lag exceeds it.",
+    ),
+    rtoMinutes: positiveInt.describe(
+      "Recovery time objective in minutes; failover reports measured time against it.",
+    ),
+    availabilityPercent: z
+      .number()
+      .gt(0)
+      .lt(100)
+      .describe("Availability target in percent, e.g. 99.95 (drives alarm thresholds)."),
+    p95LatencyMs: positiveInt.describe("p95 latency objective of the API in milliseconds."),
+  })
+  .describe("Service-level targets from the environment config.");
+
+export const databaseInstanceSchema = z
+  .object({
+    id: resourceName.describe("RDS DB instance identifier, e.g. `skyline-production-use1-db`."),
+    role: z
+      .enum(["writer", "reader", "cross-region-replica"])
+      .describe(
+        "writer: the read-write instance; reader: an in-region read replica; " +
+          "cross-region-replica: a read replica of another region's writer (the failover target).",
+      ),
+    sourceRegion: awsRegion
+      .optional()
+      .describe("Region of the source instance. Required for a cross-region-replica."),
+    sourceId: resourceName.optional().describe("Source DB instance identifier for a replica."),
+  })
+  .refine((i) => i.role !== "cross-region-replica" || i.sourceRegion !== undefined, {
+    message: "a cross-region-replica needs sourceRegion",
+    path: ["sourceRegion"],
+  });
+
+export const databaseSchema = z
+  .object({
+    engine: z.string().min(1).describe("RDS engine, e.g. `postgres`."),
+    multiAz: z.boolean().describe("Whether the writer is Multi-AZ (`failover az` needs it)."),
+    instances: z.array(databaseInstanceSchema).min(1).describe("DB instances in this region, by role."),
+    proxy: z
+      .object({
+        name: resourceName.describe("RDS Proxy name."),
+        writerEndpointName: resourceName
+          .optional()
+          .describe("Proxy endpoint for writes, if not the default."),
+        readerEndpointName: resourceName.optional().describe("Proxy endpoint for reads."),
+      })
+      .optional()
+      .describe("RDS Proxy in front of the database, if any."),
+    kmsKeyAlias: z
+      .string()
+      .regex(/^alias\/[A-Za-z0-9/_-]+$/, "must be a KMS alias such as alias/skyline-production-use1-db")
+      .describe(
+        "KMS key alias that encrypts this region's database and snapshots (used for snapshot copies).",
+      ),
+    secretName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Secrets Manager secret holding the connection settings."),
+  })
+  .describe("The region's relational database (RDS DB instances).");
+
+export const cacheSchema = z
+  .object({
+    replicationGroupId: resourceName.max(40).describe("ElastiCache replication group id."),
+    engine: z.enum(["redis", "valkey"]).describe("Cache engine."),
+    globalDatastoreId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Global Datastore id when the cache spans regions (`failover cache --to`)."),
+    numReplicas: nonNegativeInt.describe("Replicas per shard the config asks for."),
+    nodeType: z.string().regex(/^cache\./, "must be an ElastiCache node type such as cache.t4g.small"),
+  })
+  .describe("The region's ElastiCache replication group.");
+
+export const serviceSchema = z
+  .object({
+    cluster: resourceName.describe("ECS cluster name."),
+    service: resourceName.describe("ECS service name."),
+    containerName: z.string().min(1).describe("Main container name in the task definition."),
+    autoscaling: z
+      .object({
+        resourceId: z
+          .string()
+          .regex(/^service\/[^/]+\/[^/]+$/, "must be service/<cluster>/<service>")
+          .describe("Application Auto Scaling resource id: `service/<cluster>/<service>`."),
+        scalableDimension: z.literal("ecs:service:DesiredCount"),
+        minCapacity: nonNegativeInt.describe("Minimum tasks the config asks for."),
+        maxCapacity: positiveInt.describe("Maximum tasks the config asks for."),
+      })
+      .refine((a) => a.minCapacity <= a.maxCapacity, {
+        message: "minCapacity must not exceed maxCapacity",
+        path: ["minCapacity"],
+      })
+      .optional()
+      .describe("Auto-scaling target, when the service scales on load."),
+  })
+  .describe("The region's ECS service running the API.");
+
+export const regionSchema = z
+  .object({
+    role: z.enum(["primary", "secondary"]).describe("primary holds the writer; secondaries hold replicas."),
+    regionCode: z
+      .string()
+      .regex(/^[a-z]{2,5}\d$/, "must be a short region code such as use1")
+      .describe("Short code used in names, e.g. `use1`."),
+    stack: z.string().min(1).describe("CDKTF stack name of this region."),
+    database: databaseSchema.optional(),
+    cache: cacheSchema.optional(),
+    service: serviceSchema,
+    loadBalancer: z
+      .object({
+        name: z.string().min(1).max(32).describe("ALB name."),
+        targetGroups: z
+          .array(z.string().min(1).max(32))
+          .min(1)
+          .describe("Target group names behind the ALB."),
+      })
+      .describe("The region's Application Load Balancer."),
+    backup: z
+      .object({ vaultName: z.string().min(1), planName: z.string().min(1) })
+      .optional()
+      .describe("AWS Backup vault and plan, if backups use AWS Backup."),
+    alarms: z
+      .object({
+        regionUnhealthy: z.string().min(1).describe("Composite alarm that means 'this region is unhealthy'."),
+        names: z
+          .array(z.string().min(1))
+          .describe("Every other alarm in the region, checked by failover and status."),
+      })
+      .describe("CloudWatch alarm names."),
+  })
+  .describe("Everything skyline runs in one region.");
+
+export const globalSchema = z
+  .object({
+    stack: z.string().min(1).describe("CDKTF stack name of the global stack."),
+    hostedZoneName: z.string().min(1).describe("Route 53 public hosted zone, e.g. `example.com`."),
+    apiRecordName: z
+      .string()
+      .min(1)
+      .describe("Fully qualified API record with failover routing, e.g. `api.example.com`."),
+    healthChecks: z
+      .record(
+        awsRegion,
+        z.object({
+          name: z.string().min(1).describe("Value of the health check's Name tag."),
+          resourcePath: z.string().startsWith("/").describe("Path the health check requests, e.g. `/ready`."),
+        }),
+      )
+      .describe("Route 53 health checks by region; the API record's set identifier is the region name."),
+    distributionComment: z
+      .string()
+      .optional()
+      .describe("CloudFront distribution comment, if a CDN fronts the API."),
+    ecrRepository: z.string().optional().describe("ECR repository of the API image."),
+  })
+  .describe("Resources of the environment's global stack.");
+
+/**
+ * Config paths the CLI names in its drift notice: a change made by `skyline scale` is reverted by the
+ * next deploy unless this config field changes too. Values read like `service.minTasks`.
+ */
+export const configFieldsSchema = z
+  .object({
+    file: z
+      .string()
+      .min(1)
+      .describe("Config file of the environment, e.g. `stacks/config/environments/production.ts`."),
+    primaryRegion: z.string().min(1).describe("Field naming the primary region."),
+    serviceMinTasks: z.string().min(1),
+    serviceMaxTasks: z.string().min(1),
+    serviceDesiredTasks: z.string().min(1),
+    databaseInstanceClass: z.string().min(1),
+    cacheNumReplicas: z.string().min(1),
+    cacheNodeType: z.string().min(1),
+  })
+  .describe("Where each knob the CLI can change lives in the config.");
+
+export const opsManifestSchema = z
+  .object({
+    schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION).describe("Manifest format version."),
+    app: resourceName.describe("Application name, the first part of every resource name."),
+    environment: resourceName.describe("Environment name, e.g. `production`."),
+    primaryRegion: awsRegion.describe("The region that holds the writer."),
+    generatedAt: z.string().optional().describe("ISO-8601 time synth wrote the manifest."),
+    targets: targetsSchema,
+    regions: z
+      .record(awsRegion, regionSchema)
+      .describe("Every region of the environment, keyed by region name."),
+    global: globalSchema.optional(),
+    configFields: configFieldsSchema,
+  })
+  .superRefine((m, ctx) => {
+    const primary = m.regions[m.primaryRegion];
+    if (!primary) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["primaryRegion"],
+        message: `"${m.primaryRegion}" is not a key of regions`,
+      });
+    } else if (primary.role !== "primary") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", m.primaryRegion, "role"],
+        message: "must be primary",
+      });
+    }
+    for (const [name, region] of Object.entries(m.regions)) {
+      if (name !== m.primaryRegion && region.role === "primary") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", name, "role"],
+          message: "only primaryRegion may be primary",
+        });
+      }
+      (region.database?.instances ?? []).forEach((instance, index) => {
+        if (instance.sourceRegion !== undefined && !m.regions[instance.sourceRegion]) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", name, "database", "instances", index, "sourceRegion"],
+            message: `"${instance.sourceRegion}" is not a key of regions`,
+          });
+        }
+      });
+    }
+    for (const region of Object.keys(m.global?.healthChecks ?? {})) {
+      if (!m.regions[region]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["global", "healthChecks", region],
+          message: "not a key of regions",
+        });
+      }
+    }
+  })
+  .describe("skyline ops manifest: every identifier on-call needs, by region and role.");
+
+export type OpsManifest = z.infer<typeof opsManifestSchema>;
+export type RegionManifest = z.infer<typeof regionSchema>;
+export type DatabaseManifest = z.infer<typeof databaseSchema>;
+export type DatabaseInstanceManifest = z.infer<typeof databaseInstanceSchema>;
+export type CacheManifest = z.infer<typeof cacheSchema>;
+export type ServiceManifest = z.infer<typeof serviceSchema>;
+
+/** Thrown by parseManifest; `issues` lists every bad field as `path: message`. */
+export class ManifestError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`Invalid ops manifest ${source}:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ManifestError";
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "(root)";
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
+}
+
+/**
+ * Validates a parsed manifest (the result of JSON.parse) and returns it typed.
+ * @param json the parsed JSON value
+ * @param source where it came from (a file path), quoted in the error
+ * @throws ManifestError listing every invalid field path
+ */
+export function parseManifest(json: unknown, source: string): OpsManifest {
+  const result = opsManifestSchema.safeParse(json);
+  if (result.success) return result.data;
+  throw new ManifestError(
+    source,
+    result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+  );
+}
+
+/** The JSON Schema (draft 2020-12) of the manifest, as written to schemas/manifest.schema.json. */
+export function manifestJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://skyline.dev/schemas/manifest.schema.json",
+    title: "skyline ops manifest",
+    ...z.toJSONSchema(opsManifestSchema, { io: "input" }),
+  };
+}
