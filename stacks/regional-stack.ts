@@ -8,6 +8,7 @@ import { GeneratedSecret } from "../constructs/generated-secret/generated-secret
 import { LoadBalancer } from "../constructs/load-balancer/load-balancer";
 import { Network } from "../constructs/network/network";
 import { availabilityZones, regionInfo } from "./config/regions";
+import { addDataTier, type DataTier } from "./data-tier";
 import type { EnvironmentConfig } from "./config/schema";
 import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
 import { SkylineStack } from "./skyline-stack";
@@ -30,6 +31,7 @@ export class RegionalStack extends SkylineStack {
   readonly loadBalancer: LoadBalancer;
   readonly service: FargateService;
   readonly secretsKey: EncryptionKey;
+  readonly dataTier: DataTier;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, regionalStackName(config, region), { config, region });
@@ -105,6 +107,8 @@ export class RegionalStack extends SkylineStack {
       wafRateLimitPer5Min: config.edge.wafRateLimitPer5Min,
     });
 
+    this.dataTier = addDataTier(this, { config, region, network: this.network, secretsKey: this.secretsKey });
+
     this.service = new FargateService(this, "api", {
       name,
       region,
@@ -117,9 +121,13 @@ export class RegionalStack extends SkylineStack {
       maxTasks: config.service.maxTasks,
       containerPort: config.service.containerPort,
       logRetentionDays: production ? 365 : 30,
-      environment: { LOG_LEVEL: "info" },
-      secrets: { JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn } },
+      environment: { LOG_LEVEL: "info", ...this.dataTier.environment },
+      secrets: {
+        JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn },
+        ...this.dataTier.secrets,
+      },
     });
+    this.dataTier.connect(this.service);
   }
 }
 

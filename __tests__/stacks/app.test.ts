@@ -68,6 +68,8 @@ describe("buildApp", () => {
     const primary = synthJson(environments[1].regional[0]);
     const secrets = resources(primary, "aws_secretsmanager_secret").map(([, s]) => s);
     expect(secrets.map((s) => s.name).sort()).toEqual([
+      "skyline-production-cache-auth",
+      "skyline-production-db-connection",
       "skyline-production-jwt",
       "skyline-production-origin-verify",
     ]);
@@ -75,7 +77,7 @@ describe("buildApp", () => {
     expect(secrets.every((s) => /aws_kms_key/.test(s.kms_key_id))).toBe(true);
     const dr = synthJson(environments[1].regional[1]);
     expect(resources(dr, "aws_secretsmanager_secret")).toHaveLength(0);
-    expect(Object.keys(dr.data!.aws_secretsmanager_secret)).toHaveLength(2);
+    expect(Object.keys(dr.data!.aws_secretsmanager_secret)).toHaveLength(4);
   });
 
   it("pulls the image from the ECR replica in each region", () => {

@@ -5,7 +5,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketEncryption } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import type { TerraformProvider } from "cdktf";
+import { Lazy, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 
 export interface PrivateBucketProps {
@@ -21,7 +21,7 @@ export interface PrivateBucketProps {
   readonly expireAfterDays?: number;
   /** Delete non-current versions after this many days. @default 90 */
   readonly noncurrentVersionExpireDays?: number;
-  /** Extra bucket-policy statements (e.g. log delivery); `${bucketArn}` is substituted. @default none */
+  /** Extra bucket-policy statements (e.g. log delivery). @default none */
   readonly policyStatements?: readonly object[];
   /** Provider for a bucket in another region. @default the stack's provider */
   readonly provider?: TerraformProvider;
@@ -35,6 +35,7 @@ export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly versioning: S3BucketVersioning;
   readonly policy: S3BucketPolicy;
+  private readonly statements: object[];
   readonly name: string;
   readonly arn: string;
 
@@ -97,15 +98,21 @@ export class PrivateBucket extends Construct {
       Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     };
+    this.statements = [tlsOnly, ...(props.policyStatements ?? [])];
     this.policy = new S3BucketPolicy(this, "policy", {
       provider,
       bucket: this.bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [tlsOnly, ...(props.policyStatements ?? [])],
+      // Rendered at synth, so statements added after construction are included.
+      policy: Lazy.stringValue({
+        produce: () => JSON.stringify({ Version: "2012-10-17", Statement: this.statements }),
       }),
       // A policy put before the public-access block exists can be refused as "public".
       dependsOn: [publicAccess],
     });
+  }
+
+  /** Adds a bucket-policy statement, e.g. one that names a resource created after the bucket. */
+  addPolicyStatement(statement: object): void {
+    this.statements.push(statement);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cidrsOverlap, parseCidr } from "../../constructs/network/cidr";
+import { cacheConfigSchema, databaseConfigSchema, validateDataTier } from "./data-tier-schema";
 import { FARGATE_CPU_UNITS, fargateMemoryOptions } from "./fargate-sizes";
 import { isKnownRegion, REGIONS, regionInfo } from "./regions";
 
@@ -108,6 +109,10 @@ export const environmentSchema = z
       })
       .strict()
       .default({}),
+    /** RDS PostgreSQL (stacks/config/data-tier-schema.ts): tier defaults apply to unset fields. */
+    database: databaseConfigSchema.default({}),
+    /** ElastiCache (stacks/config/data-tier-schema.ts): tier defaults apply to unset fields. */
+    cache: cacheConfigSchema.default({}),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -182,6 +187,7 @@ export const environmentSchema = z
     if (production && minTasks < 2) {
       issue(["service", "minTasks"], "production needs at least 2 tasks so one AZ can fail");
     }
+    validateDataTier(env, issue);
   });
 
 /** What an environment file writes (defaults optional). */

@@ -1,0 +1,289 @@
+import type { AlarmSpec, SingleMetricSource } from "./alarm-spec";
+import type { ResolvedThresholds } from "./thresholds";
+
+/** The region's ALB and the API's target group, as CloudWatch dimensions name them. */
+export interface LoadBalancerTarget {
+  /** `app/<name>/<id>`: the ALB's `arn_suffix`. */
+  readonly arnSuffix: string;
+  /** `targetgroup/<name>/<id>`: the target group's `arn_suffix`. */
+  readonly targetGroupArnSuffix: string;
+}
+
+export interface ServiceTarget {
+  readonly clusterName: string;
+  readonly serviceName: string;
+}
+
+export type DatabaseRole = "writer" | "reader" | "cross-region-replica";
+
+export interface DatabaseTarget {
+  /** DB instance identifier, e.g. `skyline-production-use1-db`. */
+  readonly instanceId: string;
+  readonly role: DatabaseRole;
+}
+
+export interface CacheTarget {
+  readonly replicationGroupId: string;
+  /**
+   * The group's member clusters (one per node), which ElastiCache publishes metrics for.
+   * @default `<replicationGroupId>-001` and `-002`: a cluster-mode-disabled group with one replica
+   */
+  readonly memberClusterIds?: readonly string[];
+}
+
+const MINUTE = 60;
+const GIB = 1024 ** 3;
+
+function metric(
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+  stat: { statistic?: string; extendedStatistic?: string },
+  periodSeconds = MINUTE,
+): SingleMetricSource {
+  return { kind: "metric", namespace, metricName, dimensions, periodSeconds, ...stat };
+}
+
+/** 5xx rate, p95 latency, unhealthy and healthy hosts: what users feel, so all feed region-unhealthy. */
+export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds): AlarmSpec[] {
+  const alb = { LoadBalancer: lb.arnSuffix };
+  const targets = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
+  const count = (metricName: string) => ({
+    namespace: "AWS/ApplicationELB",
+    metricName,
+    dimensions: alb,
+    stat: "Sum",
+  });
+  return [
+    {
+      key: "alb-5xx-rate",
+      description:
+        `More than ${t.alb5xxRatePercent} % of requests answered 5xx (by targets or the ALB itself) in 3 of 5 minutes. ` +
+        `Minutes under ${t.alb5xxMinRequestsPerMinute} requests count as 0 %; no traffic is not an error.`,
+      section: "Load balancer",
+      source: {
+        kind: "math",
+        // 5xx counts are absent (not 0) in minutes without errors, hence FILL.
+        expression:
+          `IF(requests >= ${t.alb5xxMinRequestsPerMinute}, ` +
+          `100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)`,
+        label: "5xx rate (%)",
+        periodSeconds: MINUTE,
+        metrics: {
+          requests: count("RequestCount"),
+          target5xx: count("HTTPCode_Target_5XX_Count"),
+          elb5xx: count("HTTPCode_ELB_5XX_Count"),
+        },
+      },
+      comparison: "GreaterThanThreshold",
+      threshold: t.alb5xxRatePercent,
+      thresholdLabel: `${t.alb5xxRatePercent} %`,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      regionUnhealthy: true,
+    },
+    {
+      key: "alb-p95-latency",
+      description: `p95 target response time above ${t.p95LatencyMs} ms in 3 of 5 minutes. No requests, no data: not breaching.`,
+      section: "Load balancer",
+      source: metric("AWS/ApplicationELB", "TargetResponseTime", targets, { extendedStatistic: "p95" }),
+      comparison: "GreaterThanThreshold",
+      // TargetResponseTime is in seconds.
+      threshold: t.p95LatencyMs / 1000,
+      thresholdLabel: `${t.p95LatencyMs} ms`,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      // A p95 from a handful of requests is noise; keep the current state until there are enough.
+      evaluateLowSampleCountPercentiles: "ignore",
+      regionUnhealthy: true,
+    },
+    {
+      key: "alb-unhealthy-hosts",
+      description: `More than ${t.unhealthyHosts} API targets failed health checks for 3 minutes. Missing data is not breaching: alb-no-healthy-hosts covers a target group with no targets.`,
+      section: "Load balancer",
+      source: metric("AWS/ApplicationELB", "UnHealthyHostCount", targets, { statistic: "Maximum" }),
+      comparison: "GreaterThanThreshold",
+      threshold: t.unhealthyHosts,
+      thresholdLabel: `${t.unhealthyHosts} hosts`,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      regionUnhealthy: true,
+    },
+    {
+      key: "alb-no-healthy-hosts",
+      description: `Fewer than ${t.minHealthyHosts} healthy API targets for 2 minutes: the region cannot serve. Missing data is breaching (nothing proves there is capacity).`,
+      section: "Load balancer",
+      source: metric("AWS/ApplicationELB", "HealthyHostCount", targets, { statistic: "Minimum" }),
+      comparison: "LessThanThreshold",
+      threshold: t.minHealthyHosts,
+      thresholdLabel: `${t.minHealthyHosts} hosts`,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "breaching",
+      regionUnhealthy: true,
+    },
+  ];
+}
+
+/** Saturation of the service: autoscaling should have prevented it, so it means max tasks or a leak. */
+export function serviceAlarms(service: ServiceTarget, t: ResolvedThresholds): AlarmSpec[] {
+  const dimensions = { ClusterName: service.clusterName, ServiceName: service.serviceName };
+  const saturation = (key: string, metricName: string, threshold: number): AlarmSpec => ({
+    key,
+    description: `ECS service ${service.serviceName} average ${metricName} above ${threshold} % for 5 minutes despite autoscaling. Missing data is not breaching: a service with no tasks is reported by alb-no-healthy-hosts.`,
+    section: "Service",
+    source: metric("AWS/ECS", metricName, dimensions, { statistic: "Average" }),
+    comparison: "GreaterThanThreshold",
+    threshold,
+    thresholdLabel: `${threshold} %`,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    treatMissingData: "notBreaching",
+    regionUnhealthy: false,
+  });
+  return [
+    saturation("ecs-cpu", "CPUUtilization", t.ecsCpuPercent),
+    saturation("ecs-memory", "MemoryUtilization", t.ecsMemoryPercent),
+  ];
+}
+
+/**
+ * CPU, free storage and connections for every instance, and replica lag for readers and
+ * cross-region replicas. RDS reports every minute while an instance is available, so missing data
+ * is breaching: silence means the instance is down. The writer's CPU and connections feed the
+ * region-unhealthy composite; replica lag does not, because a DR replica whose primary region is
+ * gone reports no lag and must stay eligible for promotion.
+ */
+export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedThresholds): AlarmSpec[] {
+  const id = shortName(db.instanceId, prefix);
+  const dimensions = { DBInstanceIdentifier: db.instanceId };
+  const rds = (metricName: string, statistic: string, periodSeconds = MINUTE) =>
+    metric("AWS/RDS", metricName, dimensions, { statistic }, periodSeconds);
+  const writer = db.role === "writer";
+  const silence = "Missing data is breaching: the instance stopped reporting.";
+  const specs: AlarmSpec[] = [
+    {
+      key: `rds-${id}-cpu`,
+      description: `RDS ${db.role} ${db.instanceId} CPU above ${t.rdsCpuPercent} % for 5 minutes. ${silence}`,
+      section: "Database",
+      source: rds("CPUUtilization", "Average"),
+      comparison: "GreaterThanThreshold",
+      threshold: t.rdsCpuPercent,
+      thresholdLabel: `${t.rdsCpuPercent} %`,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "breaching",
+      regionUnhealthy: writer,
+    },
+    {
+      key: `rds-${id}-connections`,
+      description: `RDS ${db.role} ${db.instanceId} above ${t.rdsConnections} connections for 3 minutes (near max_connections, new connections will fail). ${silence}`,
+      section: "Database",
+      source: rds("DatabaseConnections", "Maximum"),
+      comparison: "GreaterThanThreshold",
+      threshold: t.rdsConnections,
+      thresholdLabel: `${t.rdsConnections} connections`,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "breaching",
+      regionUnhealthy: writer,
+    },
+    {
+      key: `rds-${id}-free-storage`,
+      description: `RDS ${db.role} ${db.instanceId} has less than ${t.rdsFreeStorageGiB} GiB free storage (a full replica stops replicating). ${silence}`,
+      section: "Database",
+      source: rds("FreeStorageSpace", "Minimum", 5 * MINUTE),
+      comparison: "LessThanThreshold",
+      threshold: t.rdsFreeStorageGiB * GIB,
+      thresholdLabel: `${t.rdsFreeStorageGiB} GiB`,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "breaching",
+      regionUnhealthy: false,
+    },
+  ];
+  if (db.role !== "writer") {
+    specs.push({
+      key: `rds-${id}-replica-lag`,
+      description:
+        `RDS ${db.role} ${db.instanceId} lags the writer by ${t.replicaLagSeconds} s or more (RPO ${t.rpoSeconds} s) in 2 of 3 minutes: ` +
+        `promoting it now would lose more than the RPO. Missing data is breaching: without lag data the RPO cannot be proven.`,
+      section: "Database",
+      source: rds("ReplicaLag", "Maximum"),
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: t.replicaLagSeconds,
+      thresholdLabel: `${t.replicaLagSeconds} s (RPO)`,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: "breaching",
+      regionUnhealthy: false,
+    });
+  }
+  return specs;
+}
+
+/** Engine CPU, memory and evictions for each member node of the replication group. */
+export function cacheAlarms(cache: CacheTarget, prefix: string, t: ResolvedThresholds): AlarmSpec[] {
+  const members = cache.memberClusterIds ?? defaultMemberClusterIds(cache.replicationGroupId);
+  return members.flatMap((clusterId) => {
+    const id = shortName(clusterId, prefix);
+    const dimensions = { CacheClusterId: clusterId };
+    const silence = "Missing data is breaching: the node stopped reporting.";
+    return [
+      {
+        key: `redis-${id}-cpu`,
+        description: `Redis node ${clusterId} engine CPU above ${t.redisEngineCpuPercent} % for 5 minutes (Redis runs commands on one thread). ${silence}`,
+        section: "Cache",
+        source: metric("AWS/ElastiCache", "EngineCPUUtilization", dimensions, { statistic: "Average" }),
+        comparison: "GreaterThanThreshold",
+        threshold: t.redisEngineCpuPercent,
+        thresholdLabel: `${t.redisEngineCpuPercent} %`,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: "breaching",
+        regionUnhealthy: false,
+      },
+      {
+        key: `redis-${id}-memory`,
+        description: `Redis node ${clusterId} uses more than ${t.redisMemoryPercent} % of maxmemory for 5 minutes. ${silence}`,
+        section: "Cache",
+        source: metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", dimensions, {
+          statistic: "Average",
+        }),
+        comparison: "GreaterThanThreshold",
+        threshold: t.redisMemoryPercent,
+        thresholdLabel: `${t.redisMemoryPercent} %`,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: "breaching",
+        regionUnhealthy: false,
+      },
+      {
+        key: `redis-${id}-evictions`,
+        description: `Redis node ${clusterId} evicted more than ${t.redisEvictionsPer5Min} keys in 5 minutes: the cache is too small for its working set. Missing data is not breaching (no evictions reported).`,
+        section: "Cache",
+        source: metric("AWS/ElastiCache", "Evictions", dimensions, { statistic: "Sum" }, 5 * MINUTE),
+        comparison: "GreaterThanThreshold",
+        threshold: t.redisEvictionsPer5Min,
+        thresholdLabel: `${t.redisEvictionsPer5Min} keys`,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: "notBreaching",
+        regionUnhealthy: false,
+      },
+    ] satisfies AlarmSpec[];
+  });
+}
+
+/** Member cluster ids ElastiCache gives a cluster-mode-disabled group: `<group>-001`, `-002`… */
+export function defaultMemberClusterIds(replicationGroupId: string, count = 2): string[] {
+  return Array.from({ length: count }, (_, i) => `${replicationGroupId}-${String(i + 1).padStart(3, "0")}`);
+}
+
+/** `skyline-production-use1-db` under prefix `skyline-production-use1` becomes `db`. */
+export function shortName(id: string, prefix: string): string {
+  return id.startsWith(`${prefix}-`) && id.length > prefix.length + 1 ? id.slice(prefix.length + 1) : id;
+}

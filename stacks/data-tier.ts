@@ -1,0 +1,220 @@
+import { DataAwsSecretsmanagerSecret } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret";
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
+import { Construct } from "constructs";
+import { Cache, CACHE_PORT, type GlobalDatastoreMembership } from "../constructs/cache/cache";
+import { globalDatastoreId } from "../constructs/cache/cache-engine";
+import { BackupReplication } from "../constructs/database/backup-replication";
+import { ConnectionSecret } from "../constructs/database/connection-secret";
+import { Database, POSTGRES_PORT } from "../constructs/database/database";
+import type { EncryptionKey } from "../constructs/encryption-key/encryption-key";
+import type { ContainerSecret, FargateService } from "../constructs/fargate-service/fargate-service";
+import { GeneratedSecret } from "../constructs/generated-secret/generated-secret";
+import type { Network } from "../constructs/network/network";
+import { resolveDataTier } from "./config/data-tier-schema";
+import type { EnvironmentConfig } from "./config/schema";
+import { environmentPrefix, regionalPrefix } from "./naming";
+
+export interface DataTierProps {
+  readonly config: EnvironmentConfig;
+  readonly region: string;
+  readonly network: Network;
+  /** The stack's Secrets Manager key (encrypts the secrets the primary region creates). */
+  readonly secretsKey: EncryptionKey;
+}
+
+/** A secret the primary region creates and replicates; DR regions read their replica by name. */
+interface RegionalSecret {
+  readonly arn: string;
+  /** Reference to the value, for resources that need it (the cache's AUTH token). */
+  readonly value: string;
+  /** Customer key in the primary region; replicas use the region's AWS-managed key. */
+  readonly kmsKeyArn?: string;
+}
+
+/** ARN of the primary region's writer, built from the config: known before apply, no cross-stack reference. */
+export function primaryWriterArn(config: EnvironmentConfig): string {
+  return `arn:aws:rds:${config.primaryRegion}:${config.accountIds[0]}:db:${regionalPrefix(config, config.primaryRegion)}-db`;
+}
+
+/**
+ * The data tier of one regional stack.
+ *
+ * Primary region: the writer (Multi-AZ in production), in-region read replicas, RDS Proxy, the
+ * cache (leading the Global Datastore when on) and the secrets every region shares.
+ * DR region: a cross-region replica of the primary's writer encrypted with this region's key (the
+ * failover target, named `<dr-prefix>-db`), a cache (a Global Datastore secondary when on), and in
+ * the first DR region the replication of the writer's automated backups.
+ *
+ * Apply order: the primary region's stack first, then the DR stacks; a DR stack names the writer
+ * by ARN (`primaryWriterArn`) and the Global Datastore by its id, and reads the replicated secrets.
+ */
+export class DataTier extends Construct {
+  readonly database: Database;
+  readonly cache: Cache;
+  readonly backupReplication?: BackupReplication;
+  /** Plain environment of the API container (the contract in services/api). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets of the API container, injected by ECS from Secrets Manager. */
+  readonly secrets: Readonly<Record<string, ContainerSecret>>;
+
+  constructor(scope: Construct, id: string, props: DataTierProps) {
+    super(scope, id);
+    const { config, region, network, secretsKey } = props;
+    const settings = resolveDataTier(config);
+    const db = settings.database;
+    const production = config.tier === "production";
+    const isPrimary = region === config.primaryRegion;
+    const name = regionalPrefix(config, region);
+    const shared = environmentPrefix(config);
+
+    this.database = new Database(this, "database", {
+      name,
+      region,
+      network,
+      replicaOf: isPrimary ? undefined : { arn: primaryWriterArn(config) },
+      engineVersion: db.engineVersion,
+      instanceClass: db.instanceClass,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      multiAz: db.multiAz,
+      readReplicas: isPrimary ? db.readReplicas : 0,
+      backupRetentionDays: db.backupRetentionDays,
+      backupWindow: db.backupWindow,
+      maintenanceWindow: db.maintenanceWindow,
+      deletionProtection: db.deletionProtection,
+      logMinDurationMs: db.logMinDurationMs,
+      logRetentionDays: production ? 365 : 30,
+      proxy: db.proxy,
+    });
+    if (config.drRegions[0] === region) {
+      this.backupReplication = new BackupReplication(this, "backup-replication", {
+        sourceDbInstanceArn: primaryWriterArn(config),
+        kmsKeyArn: this.database.kmsKey.arn,
+        retentionDays: Math.min(db.backupRetentionDays, 35),
+      });
+    }
+
+    // The replica (same name) exists in a DR region once the primary region is applied.
+    const replicatedSecret = (secretId: string, secretName: string): RegionalSecret => {
+      const secret = new DataAwsSecretsmanagerSecret(this, secretId, { name: secretName });
+      const version = new DataAwsSecretsmanagerSecretVersion(this, `${secretId}-current`, {
+        secretId: secret.arn,
+      });
+      return { arn: secret.arn, value: version.secretString };
+    };
+
+    // DB_USER: the RDS-managed master secret in the primary; elsewhere the replicated connection
+    // secret, because RDS keeps the master secret in the writer's region only.
+    let dbUser: ContainerSecret;
+    if (isPrimary) {
+      dbUser = {
+        secretArn: this.database.secretArn!,
+        jsonKey: "username",
+        kmsKeyArn: this.database.kmsKey.arn,
+      };
+      if (config.drRegions.length > 0) {
+        new ConnectionSecret(this, "db-connection", {
+          name: `${shared}-db-connection`,
+          kmsKeyArn: secretsKey.arn,
+          username: this.database.instance.username,
+          databaseName: this.database.instance.dbName,
+          replicaRegions: config.drRegions,
+        });
+      }
+    } else {
+      const connection = replicatedSecret("db-connection", `${shared}-db-connection`);
+      dbUser = { secretArn: connection.arn, jsonKey: "username" };
+    }
+
+    // One AUTH token for every region: a Global Datastore secondary must use the primary's.
+    let cacheAuth: RegionalSecret;
+    if (isPrimary) {
+      const secret = new GeneratedSecret(this, "cache-auth", {
+        name: `${shared}-cache-auth`,
+        description: "AUTH token of the ElastiCache replication groups",
+        kmsKeyArn: secretsKey.arn,
+        length: 64,
+        replicaRegions: config.drRegions,
+      });
+      cacheAuth = { arn: secret.arn, value: secret.version.secretString, kmsKeyArn: secretsKey.arn };
+    } else {
+      cacheAuth = replicatedSecret("cache-auth", `${shared}-cache-auth`);
+    }
+
+    const cache = settings.cache;
+    const globalSuffix = `${shared}-cache`;
+    let globalDatastore: GlobalDatastoreMembership | undefined;
+    if (cache.globalDatastore) {
+      globalDatastore = isPrimary
+        ? { role: "primary", suffix: globalSuffix }
+        : {
+            role: "secondary",
+            globalReplicationGroupId: globalDatastoreId(config.primaryRegion, globalSuffix)!,
+          };
+    }
+    this.cache = new Cache(this, "cache", {
+      name,
+      network,
+      authToken: { secretArn: cacheAuth.arn, value: cacheAuth.value, kmsKeyArn: cacheAuth.kmsKeyArn },
+      engine: cache.engine,
+      engineVersion: cache.engineVersion,
+      nodeType: cache.nodeType,
+      replicasPerShard: cache.replicasPerShard,
+      clusterMode: cache.clusterMode,
+      shards: cache.clusterMode ? cache.shards : undefined,
+      snapshotRetentionDays: cache.snapshotRetentionDays,
+      snapshotWindow: cache.snapshotWindow,
+      maintenanceWindow: cache.maintenanceWindow,
+      logRetentionDays: production ? 365 : 30,
+      globalDatastore,
+    });
+
+    this.environment = {
+      DB_HOST: this.database.writerHost,
+      DB_READER_HOST: this.database.readerHost,
+      DB_PORT: String(POSTGRES_PORT),
+      DB_NAME: db.databaseName,
+      DB_SSL: "require",
+      DB_IAM_AUTH: "true",
+      REDIS_HOST: this.cache.primaryEndpoint,
+      REDIS_PORT: String(CACHE_PORT),
+      REDIS_TLS: "true",
+      CACHE_TTL_SECONDS: String(cache.ttlSeconds),
+    };
+    this.secrets = {
+      DB_USER: dbUser,
+      REDIS_AUTH_TOKEN: { secretArn: cacheAuth.arn, kmsKeyArn: cacheAuth.kmsKeyArn },
+    };
+  }
+
+  /**
+   * Opens the network paths (service → proxy and database on 5432, service → cache on 6379) and
+   * grants the task role exactly what the API needs: `rds-db:connect` as the database user, and
+   * reading and decrypting these secrets.
+   */
+  connect(service: FargateService): void {
+    const { database, cache } = this;
+    if (database.proxy) {
+      service.connectTo("db-proxy", database.proxy.securityGroup.id, POSTGRES_PORT, "the RDS Proxy");
+    }
+    service.connectTo("db", database.securityGroup.id, POSTGRES_PORT, `PostgreSQL ${database.identifier}`);
+    service.connectTo("cache", cache.securityGroup.id, CACHE_PORT, `the cache ${cache.replicationGroupId}`);
+
+    database.grantConnect(service.taskRole);
+    const secrets = Object.values(this.secrets);
+    service.addToTaskPolicy("read-data-secrets", {
+      Action: "secretsmanager:GetSecretValue",
+      Resource: [...new Set(secrets.map((s) => s.secretArn))],
+    });
+    const keys = [...new Set(secrets.flatMap((s) => (s.kmsKeyArn ? [s.kmsKeyArn] : [])))];
+    if (keys.length)
+      service.addToTaskPolicy("decrypt-data-secrets", { Action: "kms:Decrypt", Resource: keys });
+  }
+}
+
+/** Adds the data tier to a regional stack; call `connect(service)` once the service exists. */
+export function addDataTier(scope: Construct, props: DataTierProps): DataTier {
+  return new DataTier(scope, "data", props);
+}
