@@ -1,6 +1,6 @@
 import { ConfigError } from "./stacks/config/schema";
 import { loadEnvironments, selectEnvironmentNames } from "./stacks/config/load";
-import { buildApp } from "./stacks/app";
+import { GuardrailsFailure, synthesize } from "./stacks/synthesize";
 
 /**
  * Entry point for `npm run synth` and `cdktf synth`: `--env <name|all>` or SKYLINE_ENV picks the
@@ -9,9 +9,13 @@ import { buildApp } from "./stacks/app";
 function main(): void {
   try {
     const configs = loadEnvironments(selectEnvironmentNames(process.argv.slice(2), process.env));
-    const { app } = buildApp(configs, { outdir: process.env.CDKTF_OUTDIR });
-    app.synth();
+    const { summaries } = synthesize(configs, { outdir: process.env.CDKTF_OUTDIR });
+    process.stdout.write(`${summaries.join("\n")}\n`);
   } catch (e) {
+    if (e instanceof GuardrailsFailure) {
+      process.stderr.write(`${e.summaries.join("\n")}\nskyline: synth failed:\n${e.message}\n`);
+      process.exit(1);
+    }
     if (e instanceof ConfigError) {
       process.stderr.write(`skyline: ${e.message}\n`);
       process.exit(1);

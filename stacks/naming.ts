@@ -26,3 +26,7 @@ export function stateStackName(config: EnvironmentConfig): string {
 export function environmentRegions(config: EnvironmentConfig): string[] {
   return [config.primaryRegion, ...config.drRegions];
 }
+
+export function globalStackName(config: EnvironmentConfig): string {
+  return `${config.app}-${config.environment}-global`;
+}

@@ -1,6 +1,9 @@
 import { DataAwsSecretsmanagerSecret } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import type { Construct } from "constructs";
+import { Backup } from "../constructs/backup/backup";
+import { Guardrails } from "../constructs/guardrails";
+import { Monitoring } from "../constructs/monitoring/monitoring";
 import { Certificate } from "../constructs/certificate/certificate";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import { FargateService } from "../constructs/fargate-service/fargate-service";
@@ -31,6 +34,8 @@ export class RegionalStack extends SkylineStack {
   readonly loadBalancer: LoadBalancer;
   readonly service: FargateService;
   readonly secretsKey: EncryptionKey;
+  readonly monitoring: Monitoring;
+  readonly backup: Backup;
   readonly dataTier: DataTier;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
@@ -128,7 +133,81 @@ export class RegionalStack extends SkylineStack {
       },
     });
     this.dataTier.connect(this.service);
+
+    this.monitoring = new Monitoring(this, "monitoring", {
+      name,
+      region,
+      loadBalancer: {
+        arnSuffix: this.loadBalancer.alb.arnSuffix,
+        targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+      },
+      service: { clusterName: this.service.clusterName, serviceName: this.service.serviceName },
+      databases: this.dataTier.database.instances.map((i) => ({ instanceId: i.id, role: i.role })),
+      cache: {
+        replicationGroupId: this.dataTier.cache.replicationGroupId,
+        memberClusterIds: this.dataTier.cache.memberClusterIds,
+      },
+      additionalTopicPublishers: ["backup.amazonaws.com"],
+    });
+
+    // AWS Backup selects by tag: the writer (and the DR replica, which becomes a writer when
+    // promoted); in-region read replicas cannot be backed up.
+    const dbInstance = this.dataTier.database.instance;
+    dbInstance.tags = { ...dbInstance.tagsInput, [BACKUP_TAG.key]: BACKUP_TAG.value };
+    const firstDr = config.drRegions[0];
+    this.backup = new Backup(this, "backup", {
+      name,
+      region,
+      selectionTag: BACKUP_TAG,
+      notificationTopicArn: this.monitoring.topicArn,
+      ...(!this.isPrimary
+        ? { vaultOnly: true }
+        : firstDr
+          ? { copyDestinationVaultArn: backupVaultArn(config, firstDr) }
+          : { singleRegion: true }),
+    });
+    if (!production) this.suppressForNonProduction(config);
   }
+
+  /** What a non-production environment gives up on purpose, each with its reason in the report. */
+  private suppressForNonProduction(config: EnvironmentConfig): void {
+    const why = `${config.environment} is non-production`;
+    Guardrails.suppress(
+      this.loadBalancer.alb,
+      "SKY-ALB-001",
+      `${why}: it is torn down and rebuilt, deletion protection would block that`,
+    );
+    Guardrails.suppress(
+      this.dataTier.database.instance,
+      "SKY-RDS-005",
+      `${why}: it is torn down and rebuilt, deletion protection would block that`,
+    );
+    Guardrails.suppress(
+      this.dataTier.database.instance,
+      "SKY-RDS-004",
+      `${why}: single-AZ database to halve its cost`,
+    );
+    Guardrails.suppress(
+      this.dataTier.cache.replicationGroup,
+      "SKY-CACHE-004",
+      `${why}: a single cache node to save cost`,
+    );
+    if (config.drRegions.length === 0 && this.backup.plan) {
+      Guardrails.suppress(
+        this.backup.plan,
+        "SKY-BACKUP-002",
+        `${why} and single-region: there is no DR region's vault to copy to`,
+      );
+    }
+  }
+}
+
+/** The tag AWS Backup selects databases by. */
+export const BACKUP_TAG = { key: "skyline:backup", value: "true" } as const;
+
+/** A region's backup vault ARN, deterministic from the config (the primary's copy target). */
+export function backupVaultArn(config: EnvironmentConfig, region: string): string {
+  return `arn:aws:backup:${region}:${config.accountIds[0]}:backup-vault:${regionalPrefix(config, region)}-vault`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { Guardrails } from "../constructs/guardrails";
 import type { EnvironmentConfig } from "./config/schema";
 
 export interface SkylineStackProps {
@@ -31,6 +32,8 @@ export class SkylineStack extends TerraformStack {
       allowedAccountIds: [...props.config.accountIds],
       defaultTags: [{ tags: defaultTags(props.config) }],
     });
+    // Every stack is checked at synth; an error finding fails `npm run synth`.
+    Guardrails.apply(this, { environment: props.config.environment });
     if (!props.localState) {
       const backend = props.config.stateBackend;
       new S3Backend(this, {

@@ -3,6 +3,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";
 import type { Construct } from "constructs";
+import { Guardrails } from "../constructs/guardrails";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import { PrivateBucket } from "../constructs/private-bucket/private-bucket";
 import type { EnvironmentConfig } from "./config/schema";
@@ -34,6 +35,10 @@ export class StateStack extends SkylineStack {
       noncurrentVersionExpireDays: 365,
     });
 
+    const stateAuditReason =
+      "Terraform state access is audited with CloudTrail; server access logs would need a log bucket outside this bootstrap";
+    Guardrails.suppress(this.bucket.bucket, "SKY-S3-005", stateAuditReason);
+
     const replicaRegion = config.drRegions.find((r) => r !== region);
     if (!replicaRegion) return;
     const replicaProvider = new AwsProvider(this, "aws-replica", {
@@ -54,6 +59,7 @@ export class StateStack extends SkylineStack {
       noncurrentVersionExpireDays: 365,
       provider: replicaProvider,
     });
+    Guardrails.suppress(this.replica.bucket, "SKY-S3-005", stateAuditReason);
     const role = new IamRole(this, "replication-role", {
       name: `${bucketName}-replication`.slice(0, 64),
       assumeRolePolicy: JSON.stringify({

@@ -245,12 +245,24 @@ describe("Backup", () => {
     expect(errors).toEqual([]);
   });
 
+  it("keeps recovery points in-region only when singleRegion is explicit", () => {
+    const { json: single } = synthBackup({ copyDestinationVaultArn: undefined, singleRegion: true });
+    const rules = only(single, "aws_backup_plan").rule;
+    expect(rules).toHaveLength(3);
+    expect(rules.every((r: any) => r.copy_action === undefined)).toBe(true);
+  });
+
   describe("validation", () => {
     const cases: [string, Partial<BackupProps>, RegExp][] = [
       [
         "missing copy destination",
         { copyDestinationVaultArn: undefined },
         /copyDestinationVaultArn is required.*vaultOnly: true/,
+      ],
+      [
+        "single region together with a copy destination",
+        { singleRegion: true },
+        /copyDestinationVaultArn is set but singleRegion is true/,
       ],
       [
         "copy destination not a vault ARN",

@@ -128,6 +128,13 @@ describe("LoadBalancer", () => {
     const association = only(json, "aws_wafv2_web_acl_association");
     expect(association.resource_arn).toMatch(/aws_lb\./);
     expect(association.web_acl_arn).toMatch(/aws_wafv2_web_acl\./);
+    const logging = only(json, "aws_wafv2_web_acl_logging_configuration");
+    expect(logging.log_destination_configs[0]).toMatch(/aws_cloudwatch_log_group\..*waf/);
+    const wafLogs = resources(json, "aws_cloudwatch_log_group").find(
+      ([, g]) => g.name === "aws-waf-logs-app-prod-use1-alb",
+    );
+    expect(wafLogs![1]).toMatchObject({ retention_in_days: 365 });
+    expect(wafLogs![1].kms_key_id).toMatch(/aws_kms_key/);
   });
 
   it("refuses names AWS would truncate", () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
+import { stacksOf } from "../../stacks/synthesize";
 import { loadEnvironments } from "../../stacks/config/load";
 import { only, resources, synthJson } from "../helpers/synth";
 import { config } from "../helpers/config";
@@ -15,13 +16,14 @@ describe("buildApp", () => {
   });
 
   it("creates one stack per region, primary first, and a state stack per environment", () => {
-    expect(environments.map((e) => [e.state.node.id, ...e.regional.map((s) => s.node.id)])).toEqual([
-      ["skyline-staging-state", "skyline-staging-us-east-1"],
+    expect(environments.map((e) => stacksOf(e).map((s) => s.node.id))).toEqual([
+      ["skyline-staging-state", "skyline-staging-us-east-1", "skyline-staging-global"],
       [
         "skyline-production-state",
         "skyline-production-us-east-1",
         "skyline-production-eu-west-1",
         "skyline-production-ap-south-1",
+        "skyline-production-global",
       ],
     ]);
   });
@@ -114,7 +116,7 @@ describe("buildApp", () => {
 
   it("matches the snapshot of every stack", () => {
     for (const env of environments) {
-      for (const stack of [env.state, ...env.regional]) {
+      for (const stack of stacksOf(env)) {
         expect(synthJson(stack)).toMatchSnapshot(stack.node.id);
       }
     }

@@ -64,6 +64,12 @@ export interface BackupProps {
    * Required unless `vaultOnly`.
    */
   readonly copyDestinationVaultArn?: string;
+  /**
+   * Keep recovery points in this region only, without a copy: for an environment that has no DR
+   * region (staging). Explicit, because a plan without a cross-region copy does not survive the
+   * loss of the region. @default false
+   */
+  readonly singleRegion?: boolean;
   /** Resources carrying this tag are backed up. @default `skyline:backup` = `true` */
   readonly selectionTag?: { readonly key: string; readonly value: string };
   /** Customer KMS key for the vault. @default a new key `<name>-backup` with yearly rotation */
@@ -209,7 +215,7 @@ export class Backup extends Construct {
       completionWindowMinutes: props.completionWindowMinutes ?? 480,
     };
     checkWindows(owner, windows);
-    const destination = props.copyDestinationVaultArn!;
+    const destination = props.singleRegion ? undefined : props.copyDestinationVaultArn!;
     this.plan = new BackupPlan(this, "plan", {
       provider,
       name: this.planName,
@@ -252,12 +258,15 @@ export class Backup extends Construct {
 
 function planRules(owner: string, props: BackupProps): ResolvedBackupRule[] {
   const destination = props.copyDestinationVaultArn;
-  if (!destination) {
+  if (props.singleRegion && destination) {
+    throw new Error(`${owner}: copyDestinationVaultArn is set but singleRegion is true; remove one of them`);
+  }
+  if (!destination && !props.singleRegion) {
     throw new Error(
-      `${owner}: copyDestinationVaultArn is required (the DR region's vault, arn:aws:backup:<dr-region>:<account>:backup-vault:<dr-prefix>-vault), or set vaultOnly: true for a vault that only receives copies`,
+      `${owner}: copyDestinationVaultArn is required (the DR region's vault, arn:aws:backup:<dr-region>:<account>:backup-vault:<dr-prefix>-vault), set vaultOnly: true for a vault that only receives copies, or singleRegion: true for an environment without a DR region`,
     );
   }
-  if (!Token.isUnresolved(destination)) {
+  if (destination && !Token.isUnresolved(destination)) {
     const match = VAULT_ARN.exec(destination);
     if (!match) {
       throw new Error(
@@ -281,7 +290,7 @@ function planRules(owner: string, props: BackupProps): ResolvedBackupRule[] {
 function planRule(
   rule: ResolvedBackupRule,
   vaultName: string,
-  destinationVaultArn: string,
+  destinationVaultArn: string | undefined,
   windows: { startWindowMinutes: number; completionWindowMinutes: number },
 ): BackupPlanRule {
   const lifecycle = {
@@ -298,7 +307,7 @@ function planRule(
     enableContinuousBackup: rule.continuous,
     lifecycle,
     // The DR copy keeps the same history as the original, so a lost region loses nothing.
-    copyAction: [{ destinationVaultArn, lifecycle }],
+    copyAction: destinationVaultArn ? [{ destinationVaultArn, lifecycle }] : undefined,
     recoveryPointTags: { "skyline:backup-rule": rule.name },
   };
 }

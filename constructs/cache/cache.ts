@@ -86,6 +86,9 @@ export class Cache extends Construct {
   readonly readerEndpoint: string;
   readonly secretArn: string;
   readonly secretKmsKeyArn?: string;
+  /** Member clusters (one per node), as ElastiCache names them; its metrics are per member. */
+  readonly memberClusterIds: readonly string[];
+  readonly replicasPerShard: number;
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
@@ -97,6 +100,14 @@ export class Cache extends Construct {
     const clusterMode = props.clusterMode ?? false;
     const secondary = props.globalDatastore?.role === "secondary" ? props.globalDatastore : undefined;
     this.replicationGroupId = `${name}-cache`;
+    this.replicasPerShard = replicas;
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const nodes = Array.from({ length: 1 + replicas }, (_, i) => i + 1);
+    this.memberClusterIds = clusterMode
+      ? Array.from({ length: props.shards ?? 1 }, (_, s) => s + 1).flatMap((s) =>
+          nodes.map((n) => `${this.replicationGroupId}-${pad(s, 4)}-${pad(n, 3)}`),
+        )
+      : nodes.map((n) => `${this.replicationGroupId}-${pad(n, 3)}`);
     this.secretArn = props.authToken.secretArn;
     this.secretKmsKeyArn = props.authToken.kmsKeyArn;
 

@@ -9,6 +9,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
+import { Guardrails } from "../guardrails";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import type { Network } from "../network/network";
 import { DatabaseProxy } from "./database-proxy";
@@ -112,6 +113,11 @@ export class Database extends Construct {
   /** RDS-managed master secret (writers only). */
   readonly secretArn?: string;
   readonly isCrossRegionReplica: boolean;
+  /** Every DB instance this construct created, by identifier and role (for alarms and the ops manifest). */
+  readonly instances: readonly {
+    readonly id: string;
+    readonly role: "writer" | "reader" | "cross-region-replica";
+  }[];
 
   private readonly region: string;
   private readonly logKeyArn: string;
@@ -265,8 +271,17 @@ export class Database extends Construct {
           tags: { Name: identifier, "skyline:role": "reader" },
         }),
       );
+      Guardrails.suppress(
+        replicas[replicas.length - 1],
+        "SKY-RDS-004",
+        "An in-region read replica is single-AZ by design: the writer is Multi-AZ and a lost replica is rebuilt",
+      );
     }
     this.replicas = replicas;
+    this.instances = [
+      { id: this.identifier, role: this.isCrossRegionReplica ? "cross-region-replica" : "writer" },
+      ...replicas.map((_, i) => ({ id: `${this.identifier}-replica-${i + 1}`, role: "reader" as const })),
+    ];
     this.accountId = new TerraformLocal(
       this,
       "account-id",

@@ -2,6 +2,7 @@ import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/dat
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Construct } from "constructs";
+import { Guardrails } from "../guardrails";
 
 export interface GeneratedSecretProps {
   /** Secret name, e.g. `skyline-production-use1-jwt`. */
@@ -47,5 +48,10 @@ export class GeneratedSecret extends Construct {
       lifecycle: { ignoreChanges: ["secret_string"] },
     });
     this.arn = this.secret.arn;
+    Guardrails.suppress(
+      this.secret,
+      "SKY-SM-002",
+      "A shared generated value (origin header, JWT key, cache token): every consumer must change together, so it is rotated by the documented procedure, not by a rotation Lambda",
+    );
   }
 }

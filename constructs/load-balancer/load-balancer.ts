@@ -8,6 +8,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Construct } from "constructs";
+import { Guardrails } from "../guardrails";
 import type { Network } from "../network/network";
 import { PrivateBucket } from "../private-bucket/private-bucket";
 import { WebAcl } from "../web-acl/web-acl";
@@ -179,6 +180,17 @@ export class LoadBalancer extends Construct {
       ],
     });
 
+    Guardrails.suppress(
+      this.accessLogs.bucket,
+      "SKY-S3-004",
+      "ALB access-log delivery supports only SSE-S3 (AES256) buckets",
+    );
+    Guardrails.suppress(
+      this.accessLogs.bucket,
+      "SKY-S3-005",
+      "This bucket holds access logs itself; logging its reads would need yet another bucket",
+    );
+
     this.alb = new Lb(this, "alb", {
       name: this.albName,
       loadBalancerType: "application",
@@ -266,6 +278,7 @@ export class LoadBalancer extends Construct {
       name: `${name}-alb`,
       scope: "REGIONAL",
       rateLimitPer5Min: props.wafRateLimitPer5Min,
+      logging: { kmsKeyArn: network.logKey.arn, retentionDays: props.accessLogRetentionDays ?? 365 },
     });
     new Wafv2WebAclAssociation(this, "waf-association", {
       resourceArn: this.alb.arn,

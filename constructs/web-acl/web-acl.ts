@@ -1,4 +1,6 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 
@@ -12,6 +14,8 @@ export interface WebAclProps {
   readonly managedRuleGroups?: readonly string[];
   /** Provider, e.g. the us-east-1 alias for CLOUDFRONT scope. @default the stack's provider */
   readonly provider?: TerraformProvider;
+  /** Request logs: a KMS key (in the ACL's region, usable by CloudWatch Logs) and retention. */
+  readonly logging: { readonly kmsKeyArn: string; readonly retentionDays?: number };
 }
 
 export const DEFAULT_MANAGED_RULE_GROUPS = [
@@ -27,6 +31,7 @@ export const DEFAULT_MANAGED_RULE_GROUPS = [
 export class WebAcl extends Construct {
   readonly acl: Wafv2WebAcl;
   readonly arn: string;
+  readonly logGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: WebAclProps) {
     super(scope, id);
@@ -68,5 +73,20 @@ export class WebAcl extends Construct {
       },
     });
     this.arn = this.acl.arn;
+
+    // WAF accepts only log groups whose name starts with `aws-waf-logs-`.
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      provider: props.provider,
+      name: `aws-waf-logs-${props.name}`,
+      retentionInDays: props.logging.retentionDays ?? 365,
+      kmsKeyId: props.logging.kmsKeyArn,
+    });
+    new Wafv2WebAclLoggingConfiguration(this, "logging", {
+      provider: props.provider,
+      resourceArn: this.acl.arn,
+      logDestinationConfigs: [this.logGroup.arn],
+      // Never log credentials.
+      redactedFields: [{ singleHeader: { name: "authorization" } }, { singleHeader: { name: "cookie" } }],
+    });
   }
 }

@@ -1,0 +1,49 @@
+import type { TerraformStack } from "cdktf";
+import { writeGuardrailsReport } from "../constructs/guardrails";
+import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
+import type { EnvironmentConfig } from "./config/schema";
+
+export interface SynthResult {
+  readonly outdir: string;
+  /** Readable guardrails summaries, one per environment. */
+  readonly summaries: readonly string[];
+}
+
+export class GuardrailsFailure extends Error {
+  constructor(
+    message: string,
+    readonly summaries: readonly string[],
+  ) {
+    super(message);
+    this.name = "GuardrailsFailure";
+  }
+}
+
+export function stacksOf(env: EnvironmentStacks): TerraformStack[] {
+  return [env.state, ...env.regional, env.global];
+}
+
+/**
+ * Synthesizes the given (validated) environments: Terraform JSON for every stack, then per
+ * environment the guardrails report. Guardrail errors fail synth (GuardrailsFailure) after the
+ * reports are written, so the reason is on disk and on screen.
+ */
+export function synthesize(
+  configs: readonly EnvironmentConfig[],
+  options: BuildAppOptions = {},
+): SynthResult {
+  const { app, environments } = buildApp(configs, options);
+  let failure: unknown;
+  try {
+    app.synth();
+  } catch (e) {
+    failure = e;
+  }
+  const summaries = environments.map(
+    (env) => writeGuardrailsReport(app.outdir, env.config.environment, stacksOf(env)).summary,
+  );
+  if (failure) {
+    throw new GuardrailsFailure(failure instanceof Error ? failure.message : String(failure), summaries);
+  }
+  return { outdir: app.outdir, summaries };
+}
