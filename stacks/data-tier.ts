@@ -52,6 +52,10 @@ export class DataTier extends Construct {
   readonly database: Database;
   readonly cache: Cache;
   readonly backupReplication?: BackupReplication;
+  /** The data-tier settings after tier defaults (what the config asked for). */
+  readonly settings: ReturnType<typeof resolveDataTier>;
+  /** Global Datastore id when the cache spans regions. */
+  readonly globalDatastoreId?: string;
   /** Plain environment of the API container (the contract in services/api). */
   readonly environment: Readonly<Record<string, string>>;
   /** Secrets of the API container, injected by ECS from Secrets Manager. */
@@ -61,6 +65,7 @@ export class DataTier extends Construct {
     super(scope, id);
     const { config, region, network, secretsKey } = props;
     const settings = resolveDataTier(config);
+    this.settings = settings;
     const db = settings.database;
     const production = config.tier === "production";
     const isPrimary = region === config.primaryRegion;
@@ -145,6 +150,8 @@ export class DataTier extends Construct {
 
     const cache = settings.cache;
     const globalSuffix = `${shared}-cache`;
+    if (settings.cache.globalDatastore)
+      this.globalDatastoreId = globalDatastoreId(config.primaryRegion, globalSuffix);
     let globalDatastore: GlobalDatastoreMembership | undefined;
     if (cache.globalDatastore) {
       globalDatastore = isPrimary

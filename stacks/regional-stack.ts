@@ -15,6 +15,7 @@ import { addDataTier, type DataTier } from "./data-tier";
 import type { EnvironmentConfig } from "./config/schema";
 import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
 import { SkylineStack } from "./skyline-stack";
+import { SERVICE_TARGETS } from "./targets";
 
 /** A secret shared by every region: created (and replicated) by the primary, read by the others. */
 interface SharedSecret {
@@ -30,6 +31,8 @@ interface SharedSecret {
 export class RegionalStack extends SkylineStack {
   readonly isPrimary: boolean;
   readonly namePrefix: string;
+  /** Name prefix of the primary region, whose writer this region's replica follows. */
+  readonly primaryNamePrefix: string;
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly service: FargateService;
@@ -43,6 +46,7 @@ export class RegionalStack extends SkylineStack {
     const production = config.tier === "production";
     this.isPrimary = region === config.primaryRegion;
     this.namePrefix = regionalPrefix(config, region);
+    this.primaryNamePrefix = regionalPrefix(config, config.primaryRegion);
     const name = this.namePrefix;
     const shared = environmentPrefix(config);
     const regionNet = config.regions[region];
@@ -147,6 +151,7 @@ export class RegionalStack extends SkylineStack {
         replicationGroupId: this.dataTier.cache.replicationGroupId,
         memberClusterIds: this.dataTier.cache.memberClusterIds,
       },
+      thresholds: { rpoSeconds: SERVICE_TARGETS.rpoSeconds, p95LatencyMs: SERVICE_TARGETS.p95LatencyMs },
       additionalTopicPublishers: ["backup.amazonaws.com"],
     });
 

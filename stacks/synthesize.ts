@@ -2,9 +2,12 @@ import type { TerraformStack } from "cdktf";
 import { writeGuardrailsReport } from "../constructs/guardrails";
 import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
 import type { EnvironmentConfig } from "./config/schema";
+import { buildManifest, writeManifest } from "./manifest";
 
 export interface SynthResult {
   readonly outdir: string;
+  /** Ops manifest paths, one per environment. */
+  readonly manifests: readonly string[];
   /** Readable guardrails summaries, one per environment. */
   readonly summaries: readonly string[];
 }
@@ -25,7 +28,7 @@ export function stacksOf(env: EnvironmentStacks): TerraformStack[] {
 
 /**
  * Synthesizes the given (validated) environments: Terraform JSON for every stack, then per
- * environment the guardrails report. Guardrail errors fail synth (GuardrailsFailure) after the
+ * environment the guardrails report and the ops manifest. Guardrail errors fail synth (GuardrailsFailure) after the
  * reports are written, so the reason is on disk and on screen.
  */
 export function synthesize(
@@ -45,5 +48,7 @@ export function synthesize(
   if (failure) {
     throw new GuardrailsFailure(failure instanceof Error ? failure.message : String(failure), summaries);
   }
-  return { outdir: app.outdir, summaries };
+  // Only a synth that passed its guardrails gets a manifest: on-call never acts on a refused one.
+  const manifests = environments.map((env) => writeManifest(app.outdir, buildManifest(env)));
+  return { outdir: app.outdir, summaries, manifests };
 }

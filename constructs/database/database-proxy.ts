@@ -39,6 +39,9 @@ export class DatabaseProxy extends Construct {
   readonly role: IamRole;
   readonly securityGroup: SecurityGroup;
   readonly readOnly?: DbProxyEndpoint;
+  /** Proxy name, and the read-only endpoint's name when there is one (the ops manifest lists them). */
+  readonly name: string;
+  readonly readOnlyEndpointName?: string;
   /** Read/write endpoint (host name). */
   readonly endpoint: string;
   /** Read-only endpoint (host name); the read/write endpoint when there is none. */
@@ -119,7 +122,9 @@ export class DatabaseProxy extends Construct {
       targetGroupName: "default",
       dbInstanceIdentifier: props.writerIdentifier,
     });
+    this.name = name;
     if (props.readOnlyEndpoint) {
+      this.readOnlyEndpointName = `${name}-ro`;
       this.readOnly = new DbProxyEndpoint(this, "read-only", {
         dbProxyName: this.proxy.name,
         dbProxyEndpointName: `${name}-ro`,

@@ -34,6 +34,7 @@ export interface RegionHealthCheck {
   readonly region: string;
   readonly name: string;
   readonly fqdn: string;
+  readonly resourcePath: string;
   readonly healthCheck: Route53HealthCheck;
 }
 
@@ -87,7 +88,7 @@ export class DnsFailover extends Construct {
         measureLatency: true,
         tags: { Name: name },
       });
-      checks.push({ region: r.region, name, fqdn, healthCheck });
+      checks.push({ region: r.region, name, fqdn, resourcePath: path, healthCheck });
     }
     this.healthChecks = checks;
 

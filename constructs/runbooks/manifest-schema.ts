@@ -152,7 +152,14 @@ export const regionSchema = z
       })
       .describe("The region's Application Load Balancer."),
     backup: z
-      .object({ vaultName: z.string().min(1), planName: z.string().min(1) })
+      .object({
+        vaultName: z.string().min(1).describe("Backup vault in this region (DR regions: where copies land)."),
+        planName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Backup plan; absent in a region whose vault only receives copies."),
+      })
       .optional()
       .describe("AWS Backup vault and plan, if backups use AWS Backup."),
     alarms: z
