@@ -1,5 +1,7 @@
 import type { TerraformStack } from "cdktf";
+import { join } from "node:path";
 import { writeGuardrailsReport } from "../constructs/guardrails";
+import { writeRunbooks } from "../constructs/runbooks/runbooks";
 import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
 import type { EnvironmentConfig } from "./config/schema";
 import { buildManifest, writeManifest } from "./manifest";
@@ -28,7 +30,7 @@ export function stacksOf(env: EnvironmentStacks): TerraformStack[] {
 
 /**
  * Synthesizes the given (validated) environments: Terraform JSON for every stack, then per
- * environment the guardrails report and the ops manifest. Guardrail errors fail synth (GuardrailsFailure) after the
+ * environment the guardrails report, the ops manifest and the runbooks written from it. Guardrail errors fail synth (GuardrailsFailure) after the
  * reports are written, so the reason is on disk and on screen.
  */
 export function synthesize(
@@ -49,6 +51,10 @@ export function synthesize(
     throw new GuardrailsFailure(failure instanceof Error ? failure.message : String(failure), summaries);
   }
   // Only a synth that passed its guardrails gets a manifest: on-call never acts on a refused one.
-  const manifests = environments.map((env) => writeManifest(app.outdir, buildManifest(env)));
+  const manifests = environments.map((env) => {
+    const manifest = buildManifest(env);
+    writeRunbooks(join(app.outdir, "skyline", env.config.environment, "runbooks"), manifest);
+    return writeManifest(app.outdir, manifest);
+  });
   return { outdir: app.outdir, summaries, manifests };
 }

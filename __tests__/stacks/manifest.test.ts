@@ -60,6 +60,19 @@ describe.each(["staging", "production"])("the %s ops manifest", (env) => {
     for (const stack of stacks) expect(existsSync(join(outdir, "stacks", stack, "cdk.tf.json"))).toBe(true);
   });
 
+  it("has its runbooks written beside it", () => {
+    const runbooks = readdirSync(join(outdir, "skyline", env, "runbooks")).sort();
+    expect(runbooks).toEqual([
+      "cache-failover.md",
+      "database-failover.md",
+      "deploy-rollback.md",
+      "dns-failover.md",
+      "index.md",
+      "scale-out.md",
+      "snapshot-and-restore.md",
+    ]);
+  });
+
   it("names only resources that are in the synthesized JSON", () => {
     const missing = manifestNames(manifest).filter((n) => !synthesized.has(n));
     expect(missing).toEqual([]);

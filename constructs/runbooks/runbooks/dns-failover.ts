@@ -1,0 +1,168 @@
+/**
+ * DNS failover of the API record: Route 53 failover routing between the PRIMARY (primary region)
+ * and SECONDARY (the first standby) records; skyline inverts the PRIMARY's health check to shift.
+ */
+import { code } from "../markdown";
+import type { RunbookDocument, RunbookStep } from "../runbook-document";
+import type { RunbookFacts } from "../runbook-facts";
+
+const NAME = "dns-failover";
+
+function withoutGlobal(f: RunbookFacts): RunbookDocument {
+  const region = f.primaryRegion;
+  return {
+    name: NAME,
+    title: `DNS failover of the API (${f.env})`,
+    summary:
+      `${f.env} has no global stack in the manifest: its API has no Route 53 failover record, so ` +
+      "there is no DNS failover. This runbook lists what to do instead.",
+    symptoms: [
+      `The API in ${code(region)} fails its health checks or returns errors.`,
+      `${f.env} has no DNS failover: ${code("failover dns")} refuses for it.`,
+    ],
+    alarms: f.alarms(region, ["api"], true),
+    preChecks: [
+      {
+        text: ["Find the failing tier: database, cache, service or load balancer."],
+        skyline: [f.skyline("status", region)],
+      },
+    ],
+    procedure: [
+      {
+        title: "No DNS failover",
+        text: [
+          `${f.env} has no global stack and ` +
+            (f.secondaries.length === 0 ? "no DR region" : "no failover record") +
+            ": recover in place. A bad deploy: deploy-rollback. Overload: scale-out. Lost data: snapshot-and-restore.",
+        ],
+        skyline: [f.skyline("runbook list")],
+      },
+    ],
+    postChecks: [
+      {
+        text: [`The API in ${code(region)} is ready and its alarms are OK.`],
+        skyline: [f.skyline("status", region)],
+      },
+    ],
+    followUps: [
+      `If ${f.env} needs DNS failover, give it a global stack and a second region in ${code(f.manifest.configFields.file)}.`,
+    ],
+    related: ["deploy-rollback", "scale-out"],
+  };
+}
+
+export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
+  const global = f.manifest.global;
+  const to = f.secondaries[0];
+  if (!global || !to) return withoutGlobal(f);
+  const from = f.primaryRegion;
+  const record = global.apiRecordName;
+  const primaryCheck = global.healthChecks[from];
+  const targetCheck = global.healthChecks[to];
+  const dbTarget = f.drTargets.find((d) => d.region === to);
+
+  const records = f.aws("route53 list-resource-record-sets", [
+    ["--hosted-zone-id", "<hosted-zone-id>"],
+    ["--query", `"ResourceRecordSets[?Name=='${record}.'].[SetIdentifier,Failover,HealthCheckId]"`],
+  ]);
+  const zoneLookup = f.aws("route53 list-hosted-zones-by-name", [
+    ["--dns-name", global.hostedZoneName],
+    ["--max-items", "1"],
+    ["--query", "'HostedZones[0].Id'"],
+  ]);
+  const checkStatus = (placeholder: string) =>
+    f.aws("route53 get-health-check-status", [["--health-check-id", placeholder]]);
+
+  const shift = (region: string, inverted: boolean): RunbookStep["aws"] =>
+    f
+      .aws("route53 update-health-check", [
+        ["--health-check-id", "<primary-health-check-id>"],
+        [inverted ? "--inverted" : "--no-inverted"],
+      ])
+      .concat(checkStatus(region === from ? "<primary-health-check-id>" : "<secondary-health-check-id>"));
+
+  return {
+    name: NAME,
+    title: `DNS failover of the API (${f.env})`,
+    summary: `Send ${record} to ${to} (the SECONDARY record) when ${from} cannot serve, and back when it recovers.`,
+    symptoms: [
+      `The API in ${code(from)} fails its Route 53 health check ${code(primaryCheck?.name ?? "")}` +
+        ` (${code(primaryCheck?.resourcePath ?? "/ready")}) but Route 53 has not failed over on its own ` +
+        "(the check flaps, or the region answers but is broken).",
+      "A regional failover: after database-failover promoted the replica, traffic must follow it.",
+      `Planned maintenance of ${code(from)}.`,
+    ],
+    alarms: f.alarms(from, ["api"], true),
+    preChecks: [
+      {
+        text: [
+          `${record} fails over between PRIMARY ${code(from)} and SECONDARY ${code(to)} only ` +
+            "(set identifier = region). Look up the records and their health check ids.",
+        ],
+        aws: [...zoneLookup, ...records],
+      },
+      {
+        text: [
+          dbTarget
+            ? `The database in ${code(to)} is a read replica until database-failover promotes ` +
+              `${code(dbTarget.replica.id)}: shifting traffic alone makes every write fail. Fail the ` +
+              "database over first unless only the API tier of the primary region is broken."
+            : `${code(to)} has no database replica to promote: its API serves with the database in ${code(from)}.`,
+        ],
+        skyline: [f.skyline("status", to)],
+      },
+      {
+        text: [
+          `Dry run: not already routed to ${code(to)}, its health check ${code(targetCheck?.name ?? "")} ` +
+            "passing (> 50 % of checkers), no alarm in ALARM there, its service healthy.",
+        ],
+        skyline: [f.skyline(`failover dns --to ${to} --dry-run`)],
+        aws: checkStatus("<secondary-health-check-id>"),
+      },
+    ],
+    procedure: [
+      {
+        title: `Shift ${record} to ${to}`,
+        text: [
+          `Inverts the PRIMARY's health check so Route 53 answers with the SECONDARY record, then waits ` +
+            "until the checkers report it. Resolvers follow within the record's TTL.",
+        ],
+        skyline: [f.skyline(`failover dns --to ${to}`)],
+        aws: shift(to, true),
+      },
+      {
+        title: `Fail back to ${from}`,
+        text: [
+          `When ${code(from)} is healthy again (and holds the writer again, if the database moved): clear ` +
+            "the inversion.",
+        ],
+        skyline: [f.skyline(`failover dns --to ${from} --dry-run`), f.skyline(`failover dns --to ${from}`)],
+        aws: shift(from, false),
+      },
+    ],
+    postChecks: [
+      {
+        text: [
+          `${code(record)} resolves to the load balancer of the region you chose, and the API answers ` +
+            `${code(`https://${record}${targetCheck?.resourcePath ?? "/ready"}`)} with 200.`,
+        ],
+        skyline: [f.skyline("status", to)],
+      },
+      {
+        text: ["The health check of the region serving traffic passes from every checker region."],
+        aws: checkStatus("<secondary-health-check-id>"),
+      },
+    ],
+    followUps: [
+      `While the PRIMARY check is inverted, Route 53 does not fail back on its own: fail back on purpose ` +
+        `with ${code(f.skyline(`failover dns --to ${from}`))}.`,
+      ...(global.distributionComment
+        ? [
+            `The CloudFront distribution (${global.distributionComment}) follows the same record: check its origin errors.`,
+          ]
+        : []),
+      "Add the shift and failback times to the incident timeline.",
+    ],
+    related: ["database-failover", "cache-failover"],
+  };
+}
