@@ -1,6 +1,8 @@
 import { App } from "cdktf";
 import type { EnvironmentConfig } from "./config/schema";
+import type { EksClusterStack } from "./eks-cluster-stack";
 import { GlobalStack } from "./global-stack";
+import type { KubernetesStack } from "./kubernetes-stack";
 import { environmentRegions } from "./naming";
 import { RegionalStack } from "./regional-stack";
 import { StateStack } from "./state-stack";
@@ -22,6 +24,9 @@ export interface EnvironmentStacks {
   readonly regional: readonly RegionalStack[];
   /** Edge, DNS failover and registry; applied after every regional stack. */
   readonly global: GlobalStack;
+  /** compute "eks": per region, the cluster stack, then the Kubernetes stack (after the regional stack). */
+  readonly eks?: readonly EksClusterStack[];
+  readonly kubernetes?: readonly KubernetesStack[];
 }
 
 export interface SkylineApp {
@@ -31,14 +36,32 @@ export interface SkylineApp {
 
 /** Composes every stack of the given (already validated) environments into one cdktf App. */
 export function buildApp(configs: readonly EnvironmentConfig[], options: BuildAppOptions = {}): SkylineApp {
-  const app = new App({ outdir: options.outdir ?? "cdktf.out", skipValidation: false });
+  // Stack traces on every token are for debugging cdktf itself; they cost a tenth of synth.
+  const app = new App({ outdir: options.outdir ?? "cdktf.out", skipValidation: false, stackTraces: false });
   const environments = configs.map((config) => ({
     config,
     state: new StateStack(app, config),
     regional: environmentRegions(config).map((region) => new RegionalStack(app, config, region)),
     global: new GlobalStack(app, config),
+    ...(config.compute === "eks" ? eksStacks(app, config) : {}),
   }));
   const built = { app, environments };
   options.customize?.(built);
   return built;
+}
+
+/**
+ * The EKS path's stacks. Loaded only when an environment asks for them: the Kubernetes provider's
+ * modules would otherwise add a tenth to every ECS synth.
+ */
+function eksStacks(app: App, config: EnvironmentConfig): Pick<EnvironmentStacks, "eks" | "kubernetes"> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { EksClusterStack: Cluster } = require("./eks-cluster-stack") as typeof import("./eks-cluster-stack");
+  const { KubernetesStack: Workloads } = require("./kubernetes-stack") as typeof import("./kubernetes-stack");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const regions = environmentRegions(config);
+  return {
+    eks: regions.map((region) => new Cluster(app, config, region)),
+    kubernetes: regions.map((region) => new Workloads(app, config, region)),
+  };
 }

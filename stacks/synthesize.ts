@@ -1,10 +1,10 @@
-import type { TerraformStack } from "cdktf";
 import { join } from "node:path";
 import { writeGuardrailsReport } from "../constructs/guardrails";
 import { writeRunbooks } from "../constructs/runbooks/runbooks";
 import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
 import type { EnvironmentConfig } from "./config/schema";
 import { buildManifest, writeManifest } from "./manifest";
+import { renderEachStackOnce, type SkylineStack } from "./skyline-stack";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -24,8 +24,8 @@ export class GuardrailsFailure extends Error {
   }
 }
 
-export function stacksOf(env: EnvironmentStacks): TerraformStack[] {
-  return [env.state, ...env.regional, env.global];
+export function stacksOf(env: EnvironmentStacks): SkylineStack[] {
+  return [env.state, ...env.regional, env.global, ...(env.eks ?? []), ...(env.kubernetes ?? [])];
 }
 
 /**
@@ -40,7 +40,10 @@ export function synthesize(
   const { app, environments } = buildApp(configs, options);
   let failure: unknown;
   try {
-    app.synth();
+    renderEachStackOnce(
+      environments.flatMap((env) => stacksOf(env)),
+      () => app.synth(),
+    );
   } catch (e) {
     failure = e;
   }

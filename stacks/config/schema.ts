@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cidrsOverlap, parseCidr } from "../../constructs/network/cidr";
 import { cacheConfigSchema, databaseConfigSchema, validateDataTier } from "./data-tier-schema";
+import { eksConfigSchema } from "./eks-schema";
 import { FARGATE_CPU_UNITS, fargateMemoryOptions } from "./fargate-sizes";
 import { isKnownRegion, REGIONS, regionInfo } from "./regions";
 
@@ -113,6 +114,10 @@ export const environmentSchema = z
     database: databaseConfigSchema.default({}),
     /** ElastiCache (stacks/config/data-tier-schema.ts): tier defaults apply to unset fields. */
     cache: cacheConfigSchema.default({}),
+    /** Where the API runs: ECS Fargate, or EKS through the Kubernetes stacks. @default "ecs" */
+    compute: z.enum(["ecs", "eks"]).default("ecs"),
+    /** EKS cluster and workload settings (stacks/config/eks-schema.ts), used when compute is "eks". */
+    eks: eksConfigSchema.default({}),
   })
   .strict()
   .superRefine((env, ctx) => {

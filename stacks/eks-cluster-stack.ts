@@ -1,0 +1,136 @@
+import { DataAwsSecurityGroup } from "@cdktf/provider-aws/lib/data-aws-security-group";
+import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
+import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { Construct } from "constructs";
+import { CACHE_PORT } from "../constructs/cache/cache";
+import { POSTGRES_PORT } from "../constructs/database/database";
+import { EksCluster } from "../constructs/eks-cluster/eks-cluster";
+import { IrsaRole } from "../constructs/eks-cluster/irsa-role";
+import { resolveDataTier } from "./config/data-tier-schema";
+import type { EnvironmentConfig } from "./config/schema";
+import { environmentPrefix, regionalPrefix } from "./naming";
+import { SkylineStack } from "./skyline-stack";
+
+/** `<app>-<env>-<region>-eks`: the cluster stack, applied after the regional stack of its region. */
+export function eksClusterStackName(config: EnvironmentConfig, region: string): string {
+  return `${config.app}-${config.environment}-${region}-eks`;
+}
+
+/** Deterministic names both EKS stacks agree on without a cross-stack reference. */
+export function eksClusterName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-eks`;
+}
+export function apiServiceAccountName(config: EnvironmentConfig): string {
+  return `${config.app}-api`;
+}
+export function apiPodRoleName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-api-pods`;
+}
+
+/**
+ * The EKS cluster of one environment × region, in its own stack so that the Kubernetes stack's
+ * provider is configured from a cluster that already exists (the kubernetes provider's docs advise
+ * against creating a cluster and its workloads in one apply). It finds the regional stack's VPC
+ * and private subnets by their tags, opens the database and cache to the cluster's security group,
+ * and creates the API pods' IRSA role.
+ */
+export class EksClusterStack extends SkylineStack {
+  readonly cluster: EksCluster;
+  readonly podRole: IrsaRole;
+
+  constructor(scope: Construct, config: EnvironmentConfig, region: string) {
+    super(scope, eksClusterStackName(config, region), { config, region });
+    const production = config.tier === "production";
+    const prefix = regionalPrefix(config, region);
+    const eks = config.eks;
+
+    // Set by constructs/network: the VPC's Name is the prefix; subnets carry `skyline:tier`.
+    const vpc = new DataAwsVpc(this, "vpc", { tags: { Name: prefix } });
+    const privateSubnets = new DataAwsSubnets(this, "private-subnets", {
+      filter: [
+        { name: "vpc-id", values: [vpc.id] },
+        { name: "tag:skyline:tier", values: ["private"] },
+      ],
+    });
+
+    this.cluster = new EksCluster(this, "cluster", {
+      name: eksClusterName(config, region),
+      region,
+      kubernetesVersion: eks.kubernetesVersion,
+      privateSubnetIds: privateSubnets.ids,
+      capacity:
+        eks.capacity === "fargate"
+          ? { type: "fargate", namespaces: [eks.namespace] }
+          : {
+              type: "nodegroup",
+              instanceTypes: eks.nodeInstanceTypes,
+              minSize: eks.nodeMinSize,
+              desiredSize: eks.nodeDesiredSize,
+              maxSize: eks.nodeMaxSize,
+            },
+      publicAccessCidrs: eks.publicAccessCidrs,
+      adminRoleArns: eks.adminRoleArns,
+      logRetentionDays: eks.controlPlaneLogRetentionDays ?? (production ? 365 : 90),
+      deletionProtection: production,
+    });
+
+    // Pods (on nodes or Fargate) use the cluster security group: let it reach the data tier.
+    const clusterSg = this.cluster.cluster.vpcConfig.clusterSecurityGroupId;
+    const isPrimary = region === config.primaryRegion;
+    const targets: [string, string, number][] = [
+      ["db", `${prefix}-db`, POSTGRES_PORT],
+      ["cache", `${prefix}-cache`, CACHE_PORT],
+    ];
+    // The RDS Proxy exists where the writer's managed secret does: the primary region.
+    if (isPrimary) targets.push(["db-proxy", `${prefix}-db-proxy`, POSTGRES_PORT]);
+    for (const [id, name, port] of targets) {
+      const sg = new DataAwsSecurityGroup(this, `${id}-sg`, { name, vpcId: vpc.id });
+      new VpcSecurityGroupIngressRule(this, `${id}-from-eks`, {
+        securityGroupId: sg.id,
+        description: `${name} from the pods of ${eksClusterName(config, region)}`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: clusterSg,
+      });
+    }
+
+    this.podRole = new IrsaRole(this, "api-pod-role", {
+      name: apiPodRoleName(config, region),
+      oidcProviderArn: this.cluster.oidcProvider.arn,
+      oidcIssuerUrl: this.cluster.oidcProvider.url,
+      namespace: eks.namespace,
+      serviceAccountName: apiServiceAccountName(config),
+      description: `The API's pods in ${eksClusterName(config, region)}: database login and its secrets`,
+    });
+    const account = config.accountIds[0];
+    const shared = environmentPrefix(config);
+    const dbUser = resolveDataTier(config).database.masterUsername;
+    this.podRole.addToPolicy("connect-database", {
+      // IAM database authentication as the API's user, on any instance or proxy of this region.
+      Action: "rds-db:connect",
+      Resource: `arn:aws:rds-db:${region}:${account}:dbuser:*/${dbUser}`,
+    });
+    const secretArn = (name: string) => `arn:aws:secretsmanager:${region}:${account}:secret:${name}`;
+    this.podRole.addToPolicy(
+      "read-secrets",
+      {
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        // Secrets Manager appends a random 6-character suffix to every secret ARN.
+        Resource: [
+          secretArn(`${shared}-jwt-??????`),
+          secretArn(`${shared}-cache-auth-??????`),
+          secretArn(`${shared}-db-connection-??????`),
+          // The writer's RDS-managed master secret (primary region only).
+          ...(isPrimary ? [secretArn("rds!db-*")] : []),
+        ],
+      },
+      {
+        Action: "kms:Decrypt",
+        Resource: `arn:aws:kms:${region}:${account}:key/*`,
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+      },
+    );
+  }
+}

@@ -1,0 +1,115 @@
+import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
+import { DataAwsDbProxy } from "@cdktf/provider-aws/lib/data-aws-db-proxy";
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { DataAwsElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/data-aws-elasticache-replication-group";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { Fn } from "cdktf";
+import type { Construct } from "constructs";
+import { CACHE_PORT } from "../constructs/cache/cache";
+import { POSTGRES_PORT } from "../constructs/database/database";
+import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes-workload";
+import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
+import { resolveDataTier } from "./config/data-tier-schema";
+import type { EnvironmentConfig } from "./config/schema";
+import { apiPodRoleName, apiServiceAccountName, eksClusterName } from "./eks-cluster-stack";
+import { environmentPrefix, regionalPrefix } from "./naming";
+import { regionalImageRepository } from "./regional-stack";
+import { SkylineStack } from "./skyline-stack";
+
+/** `<app>-<env>-<region>-k8s`: the API on EKS, applied after the cluster stack of its region. */
+export function kubernetesStackName(config: EnvironmentConfig, region: string): string {
+  return `${config.app}-${config.environment}-${region}-k8s`;
+}
+
+/** The exec plugin the kubernetes provider runs for a short-lived token: nothing is kept in state. */
+export function eksTokenExec(clusterName: string, region: string) {
+  return {
+    apiVersion: "client.authentication.k8s.io/v1beta1",
+    command: "aws",
+    args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
+  };
+}
+
+/**
+ * The reference API on the region's EKS cluster (compute "eks"). The kubernetes provider reads the
+ * existing cluster's endpoint and CA and gets a token from `aws eks get-token` at plan and apply
+ * time. The data tier's endpoints are looked up by their deterministic names; secrets come through
+ * the External Secrets operator (or a Secret managed outside Terraform), never through state.
+ */
+export class KubernetesStack extends SkylineStack {
+  readonly kubernetes: KubernetesProvider;
+  readonly workload: KubernetesWorkload;
+
+  constructor(scope: Construct, config: EnvironmentConfig, region: string) {
+    super(scope, kubernetesStackName(config, region), { config, region });
+    const prefix = regionalPrefix(config, region);
+    const shared = environmentPrefix(config);
+    const isPrimary = region === config.primaryRegion;
+    const eks = config.eks;
+    const settings = resolveDataTier(config);
+    const clusterName = eksClusterName(config, region);
+
+    const cluster = new DataAwsEksCluster(this, "cluster", { name: clusterName });
+    this.kubernetes = new KubernetesProvider(this, "kubernetes", {
+      host: cluster.endpoint,
+      clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
+      exec: [eksTokenExec(clusterName, region)],
+    });
+
+    // Writer: the RDS Proxy in the primary region (it exists where the managed master secret
+    // does); in a DR region the cross-region replica itself, which becomes the writer on failover.
+    const db = new DataAwsDbInstance(this, "database", { dbInstanceIdentifier: `${prefix}-db` });
+    const dbHost = isPrimary
+      ? new DataAwsDbProxy(this, "database-proxy", { name: `${prefix}-db-proxy` }).endpoint
+      : db.address;
+    const cache = new DataAwsElasticacheReplicationGroup(this, "cache", {
+      replicationGroupId: `${prefix}-cache`,
+    });
+
+    const secretVariables: Record<string, { remoteKey: string; property?: string }> = {
+      // The writer's RDS-managed master secret in the primary; its replicated copy elsewhere.
+      DB_USER: isPrimary
+        ? { remoteKey: db.masterUserSecret.get(0).secretArn, property: "username" }
+        : { remoteKey: `${shared}-db-connection`, property: "username" },
+      REDIS_AUTH_TOKEN: { remoteKey: `${shared}-cache-auth` },
+      JWT_SECRET: { remoteKey: `${shared}-jwt` },
+    };
+    const secrets: WorkloadSecrets =
+      eks.secretsSource === "external-secrets"
+        ? { source: "external-secret", awsRegion: region, data: secretVariables }
+        : {
+            source: "kubernetes-secret",
+            secretName: `${config.app}-api-secrets`,
+            keys: Object.fromEntries(Object.keys(secretVariables).map((v) => [v, v])),
+          };
+
+    this.workload = new KubernetesWorkload(this, "api", {
+      name: apiServiceAccountName(config),
+      namespace: eks.namespace,
+      image: { repository: regionalImageRepository(config.image.repository, region), tag: config.image.tag },
+      serviceAccountRoleArn: `arn:aws:iam::${config.accountIds[0]}:role/${apiPodRoleName(config, region)}`,
+      containerPort: config.service.containerPort,
+      replicas: eks.replicas ?? eks.minReplicas,
+      minReplicas: eks.minReplicas,
+      maxReplicas: eks.maxReplicas,
+      // The same contract as the ECS task (stacks/data-tier.ts): endpoints, TLS and IAM auth.
+      environment: {
+        LOG_LEVEL: "info",
+        AWS_REGION: region,
+        DB_HOST: dbHost,
+        DB_READER_HOST: dbHost,
+        DB_PORT: String(POSTGRES_PORT),
+        DB_NAME: settings.database.databaseName,
+        DB_SSL: "require",
+        DB_IAM_AUTH: "true",
+        REDIS_HOST: settings.cache.clusterMode
+          ? cache.configurationEndpointAddress
+          : cache.primaryEndpointAddress,
+        REDIS_PORT: String(CACHE_PORT),
+        REDIS_TLS: "true",
+        CACHE_TTL_SECONDS: String(settings.cache.ttlSeconds),
+      },
+      secrets,
+    });
+  }
+}
