@@ -1,0 +1,162 @@
+import { ConfigError, DEV_JWT_SECRET, describeMode, loadConfig } from "../../../services/api/src/config";
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  ENV,
+  PLAIN_ENV_VARS,
+  SECRET_ENV_VARS,
+  SERVICE_PORT,
+} from "../../../services/api/src/contract";
+
+const SECRET = "s".repeat(32);
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+const aws = {
+  NODE_ENV: "production",
+  DB_HOST: "writer.proxy",
+  DB_READER_HOST: "reader.proxy",
+  DB_NAME: "app",
+  DB_USER: "app_user",
+  DB_SSL: "require",
+  DB_IAM_AUTH: "true",
+  AWS_REGION: "eu-west-1",
+  REDIS_HOST: "cache.local",
+  REDIS_TLS: "true",
+  REDIS_AUTH_TOKEN: "tok",
+  JWT_SECRET: SECRET,
+};
+
+describe("loadConfig", () => {
+  test("no environment: embedded PGlite, in-process cache, contract defaults, dev JWT secret", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(SERVICE_PORT);
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.database).toEqual({ kind: "pglite", dataDir: undefined });
+    expect(config.cache).toEqual({ kind: "memory" });
+    expect(config.shutdownTimeoutMs).toBe(DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    expect(config.rateLimit).toEqual({
+      ipMax: 100,
+      ipWindowMs: 900_000,
+      userWriteMax: 30,
+      userWriteWindowMs: 60_000,
+    });
+    expect(config.jwt).toMatchObject({ secret: DEV_JWT_SECRET, devSecret: true });
+    expect(describeMode(config)).toBe("mode: embedded PGlite (in memory); in-process cache and rate limits");
+  });
+
+  test("the AWS task definition's variables: IAM auth, reader endpoint, Redis TLS", () => {
+    const config = loadConfig(aws);
+    expect(config.database).toMatchObject({
+      kind: "postgres",
+      ssl: "require",
+      writer: {
+        kind: "host",
+        host: "writer.proxy",
+        port: 5432,
+        database: "app",
+        user: "app_user",
+        iamAuth: true,
+        region: "eu-west-1",
+      },
+      reader: { kind: "host", host: "reader.proxy" },
+    });
+    expect(config.cache).toMatchObject({
+      kind: "redis",
+      host: "cache.local",
+      port: 6379,
+      tls: true,
+      password: "tok",
+    });
+    expect(describeMode(config)).toBe(
+      "mode: PostgreSQL writer.proxy:5432/app (IAM auth) + reader reader.proxy:5432/app (IAM auth); Redis cache.local:6379 (TLS)",
+    );
+  });
+
+  test("local URLs, with the password redacted from the mode line", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://u:pw@db:5432/x", REDIS_URL: "redis://:pw@r:6379" });
+    expect(config.database).toMatchObject({ kind: "postgres", writer: { kind: "url" } });
+    expect(describeMode(config)).not.toContain("pw@");
+  });
+
+  test("every variable the config reads that the task definition sets is named in the contract", () => {
+    for (const name of [
+      ...Object.keys(aws),
+      "PORT",
+      "LOG_LEVEL",
+      "DB_PORT",
+      "REDIS_PORT",
+      "CACHE_TTL_SECONDS",
+    ]) {
+      if (name === "AWS_REGION") continue; // set by ECS itself
+      expect([...PLAIN_ENV_VARS, ...SECRET_ENV_VARS]).toContain(name);
+    }
+    expect(ENV.DB_USER).toBe("DB_USER");
+  });
+
+  test.each([
+    [{ PORT: "80a" }, /^PORT="80a" is not an integer/],
+    [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL="loud"/],
+    [{ DB_SSL: "on" }, /^DB_SSL="on" must be/],
+    [{ DB_SCHEMA: "Bad-Name" }, /^DB_SCHEMA/],
+    [{ DATABASE_URL: "mysql://x" }, /^DATABASE_URL must use postgres:/],
+    [{ DATABASE_URL: "not a url" }, /^DATABASE_URL is not a valid URL/],
+    [
+      { DATABASE_URL: "postgres://a/b", DB_HOST: "h", DB_NAME: "n", DB_USER: "u", DB_PASSWORD: "p" },
+      /either DATABASE_URL .* or DB_HOST/,
+    ],
+    [{ DATABASE_READER_URL: "postgres://a/b" }, /DATABASE_READER_URL needs DATABASE_URL/],
+    [{ DB_READER_HOST: "r" }, /DB_READER_HOST needs DB_HOST/],
+    [{ REDIS_URL: "redis://a", REDIS_HOST: "b" }, /either REDIS_URL .* or REDIS_HOST/],
+    [{ REDIS_TLS: "yes" }, /^REDIS_TLS="yes" must be "true" or "false"/],
+    [{ JWT_SECRET: "short" }, /JWT_SECRET must be at least 32 bytes/],
+    [{ NODE_ENV: "production" }, /Set JWT_SECRET \(HS256\) or JWT_JWKS_URL/],
+    [{ NODE_ENV: "production", JWT_JWKS_URL: "http://idp/jwks" }, /JWT_JWKS_URL must use https:/],
+    [
+      { ENABLE_TEST_HOOKS: "true", NODE_ENV: "production", JWT_SECRET: SECRET },
+      /ENABLE_TEST_HOOKS must not be true/,
+    ],
+    [{ SHUTDOWN_TIMEOUT_MS: "-1" }, /^SHUTDOWN_TIMEOUT_MS/],
+  ])("%o is rejected with a message naming the variable", (env, message) => {
+    expect(problemsOf(env as Record<string, string>)).toEqual(
+      expect.arrayContaining([expect.stringMatching(message)]),
+    );
+  });
+
+  test.each([
+    [{ DB_USER: undefined }, /DB_USER is required with DB_HOST/],
+    [{ DB_NAME: undefined }, /DB_NAME is required/],
+    [{ AWS_REGION: undefined }, /AWS_REGION is required when DB_IAM_AUTH=true/],
+    [{ DB_PASSWORD: "pw" }, /DB_PASSWORD must not be set when DB_IAM_AUTH=true/],
+    [{ DB_IAM_AUTH: "false" }, /DB_PASSWORD is required unless DB_IAM_AUTH=true/],
+  ])("AWS settings %o are rejected", (change, message) => {
+    const env: Record<string, string> = { ...aws };
+    for (const [k, v] of Object.entries(change)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    expect(problemsOf(env)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+  });
+
+  test("a JWKS URL replaces the secret; issuer and audience pass through", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      JWT_JWKS_URL: "https://idp/jwks",
+      JWT_ISSUER: "i",
+      JWT_AUDIENCE: "a",
+    });
+    expect(config.jwt).toMatchObject({
+      secret: undefined,
+      jwksUrl: "https://idp/jwks",
+      issuer: "i",
+      audience: "a",
+      devSecret: false,
+    });
+  });
+});

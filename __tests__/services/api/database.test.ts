@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { loadConfig } from "../../../services/api/src/config";
+import { isDatabaseUnavailable } from "../../../services/api/src/db/database";
+import { loadMigrations, schemaRefusal } from "../../../services/api/src/db/migrations";
+import { PgDatabase, poolConfigFor } from "../../../services/api/src/db/pg-database";
+
+const iamEnv = {
+  DB_HOST: "proxy.example",
+  DB_NAME: "app",
+  DB_USER: "app_user",
+  DB_IAM_AUTH: "true",
+  DB_SSL: "require",
+  AWS_REGION: "us-east-1",
+};
+
+describe("pg pool configuration", () => {
+  test("IAM auth: the password is a function that signs a fresh token for every connection", async () => {
+    const config = loadConfig(iamEnv);
+    if (config.database.kind !== "postgres") throw new Error("expected postgres");
+    let calls = 0;
+    const signer = jest.fn(async (): Promise<string> => `token-${++calls}`);
+    const pool = poolConfigFor(config.database.writer, config.database, signer);
+    expect(pool.ssl).toEqual({ rejectUnauthorized: true });
+    expect(typeof pool.password).toBe("function");
+    const password = pool.password as () => Promise<string>;
+    expect(await password()).toBe("token-1");
+    expect(await password()).toBe("token-2");
+    expect(signer).toHaveBeenCalledWith(
+      expect.objectContaining({ host: "proxy.example", port: 5432, user: "app_user", region: "us-east-1" }),
+    );
+  });
+
+  test("static password, schema search_path and no TLS locally", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://u@h/db", DB_SCHEMA: "s1" });
+    if (config.database.kind !== "postgres") throw new Error("expected postgres");
+    const pool = poolConfigFor(config.database.writer, config.database);
+    expect(pool).toMatchObject({ connectionString: "postgres://u@h/db", options: "-c search_path=s1" });
+    expect(pool.ssl).toBeUndefined();
+  });
+
+  test("a refused connection through a real pool is classified as 'database unavailable' (503)", async () => {
+    const config = loadConfig({
+      ...iamEnv,
+      DB_HOST: "127.0.0.1",
+      DB_PORT: "1",
+      DB_SSL: "disable",
+      DB_CONNECT_TIMEOUT_MS: "200",
+    });
+    if (config.database.kind !== "postgres") throw new Error("expected postgres");
+    const signer = jest.fn(async () => "token");
+    const db = new PgDatabase(config.database, () => undefined, signer);
+    const error = await db.ping().catch((e: unknown) => e);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    await db.close();
+  });
+});
+
+describe("isDatabaseUnavailable", () => {
+  test.each([
+    [Object.assign(new Error("x"), { code: "ECONNREFUSED" }), true],
+    [Object.assign(new Error("x"), { code: "57P01" }), true],
+    [Object.assign(new Error("x"), { code: "08006" }), true],
+    [new Error("Connection terminated unexpectedly"), true],
+    [Object.assign(new Error("x"), { code: "23505" }), false],
+    [new Error("syntax error"), false],
+    ["not an error", false],
+  ])("%s → %s", (error, expected) => expect(isDatabaseUnavailable(error)).toBe(expected));
+});
+
+describe("migrations", () => {
+  test("the bundled migrations load in order from 1", () => {
+    const migrations = loadMigrations();
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(migrations[0].sql).toMatch(
+      /create index attempts_user_created_idx on attempts \(user_id, created_at desc/,
+    );
+  });
+
+  test.each([
+    [["0001_a.sql", "0003_b.sql"], /without gaps/],
+    [["1_a.sql"], /must be named NNNN_lower_snake_name\.sql/],
+  ])("a bad folder %o throws", (files, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mig-"));
+    for (const file of files) writeFileSync(path.join(dir, file), "select 1;");
+    expect(() => loadMigrations(dir)).toThrow(message);
+  });
+
+  test("refusal messages say what to do", () => {
+    expect(schemaRefusal({ status: "current", version: 1 })).toBeUndefined();
+    expect(schemaRefusal({ status: "not-migrated" })).toMatch(/node dist\/migrate\.js/);
+    expect(schemaRefusal({ status: "behind", version: 1, latest: 2 })).toMatch(
+      /older .* node dist\/migrate\.js/,
+    );
+    expect(schemaRefusal({ status: "unknown", version: 3, latest: 2 })).toMatch(
+      /newer than this build knows/,
+    );
+  });
+});

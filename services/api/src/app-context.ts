@@ -1,0 +1,19 @@
+import type { onRequestAsyncHookHandler } from "fastify";
+import type { Cache } from "./cache/cache";
+import type { ServiceConfig } from "./config";
+import type { Database } from "./db/database";
+import type { TestCatalog } from "./domain/test-catalog";
+import type { Metrics } from "./http/metrics";
+
+/** What route plugins receive: dependencies, not globals. */
+export interface AppContext {
+  readonly config: ServiceConfig;
+  readonly db: Database;
+  readonly cache: Cache;
+  readonly metrics: Metrics;
+  readonly catalog: TestCatalog;
+  readonly authenticated: onRequestAsyncHookHandler;
+  readonly admin: onRequestAsyncHookHandler;
+  /** True once SIGTERM arrived: /ready answers 503 so nothing new is routed here. */
+  readonly isShuttingDown: () => boolean;
+}

@@ -1,0 +1,317 @@
+import { DEFAULT_HOST, DEFAULT_SHUTDOWN_TIMEOUT_MS, ENV, SERVICE_PORT } from "./contract";
+
+/** How the service reaches one PostgreSQL endpoint. */
+export type PgTarget =
+  | { readonly kind: "url"; readonly connectionString: string }
+  | {
+      readonly kind: "host";
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly user: string;
+      /** Static password; absent with IAM auth. */
+      readonly password?: string;
+      /** Generate an RDS IAM auth token per new connection (region from AWS_REGION). */
+      readonly iamAuth: boolean;
+      readonly region?: string;
+    };
+
+export type DbSslMode = "disable" | "require" | "no-verify";
+
+export type DatabaseConfig =
+  | { readonly kind: "pglite"; readonly dataDir?: string }
+  | {
+      readonly kind: "postgres";
+      readonly writer: PgTarget;
+      readonly reader?: PgTarget;
+      readonly ssl: DbSslMode;
+      /** Schema the service's tables live in (search_path). */
+      readonly schema?: string;
+      readonly poolMax: number;
+      readonly connectTimeoutMs: number;
+    };
+
+export type CacheConfig =
+  | { readonly kind: "memory" }
+  | {
+      readonly kind: "redis";
+      readonly url?: string;
+      readonly host?: string;
+      readonly port: number;
+      readonly tls: boolean;
+      readonly password?: string;
+      readonly commandTimeoutMs: number;
+    };
+
+export interface JwtConfig {
+  readonly secret?: string;
+  readonly jwksUrl?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly rolesClaim: string;
+  /** True when the secret is the built-in development secret (embedded mode only). */
+  readonly devSecret: boolean;
+}
+
+export interface RateLimitConfig {
+  readonly ipMax: number;
+  readonly ipWindowMs: number;
+  readonly userWriteMax: number;
+  readonly userWriteWindowMs: number;
+}
+
+export interface ServiceConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly database: DatabaseConfig;
+  readonly cache: CacheConfig;
+  readonly keyPrefix: string;
+  readonly cacheTtlSeconds: number;
+  readonly jwt: JwtConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+  readonly trustProxyHops: number;
+  /** Registers /__test routes (a slow endpoint for drain tests). Refused in production. */
+  readonly enableTestHooks: boolean;
+}
+
+/** Development-only HS256 secret used when nothing is configured outside production. */
+export const DEV_JWT_SECRET = "skyline-local-development-secret-do-not-use-in-production";
+
+/** Thrown with every problem found, each naming the variable and the fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration from the environment; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): ServiceConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}="${raw}" is not an integer from ${min} to ${max}; set it to one or unset it.`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    problems.push(`${name}="${raw}" must be "true" or "false".`);
+    return fallback;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(" or ")} (got ${parsed.protocol}).`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL; use e.g. ${protocols[0]}//host:port/...`);
+    }
+    return raw;
+  };
+
+  const nodeEnv = str(ENV.NODE_ENV) ?? "development";
+  const production = nodeEnv === "production";
+  const logLevel = str(ENV.LOG_LEVEL) ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`${ENV.LOG_LEVEL}="${logLevel}" is not one of ${LOG_LEVELS.join(", ")}.`);
+  }
+
+  const database = loadDatabase();
+  const cache = loadCache();
+  const jwt = loadJwt();
+
+  const keyPrefix = str("REDIS_KEY_PREFIX") ?? "skyline:api:";
+  const config: ServiceConfig = {
+    nodeEnv,
+    port: int(ENV.PORT, SERVICE_PORT, 0, 65535),
+    host: str(ENV.HOST) ?? DEFAULT_HOST,
+    logLevel,
+    database,
+    cache,
+    keyPrefix,
+    cacheTtlSeconds: int(ENV.CACHE_TTL_SECONDS, 60, 1, 86_400),
+    jwt,
+    rateLimit: {
+      ipMax: int("RATE_LIMIT_IP_MAX", 100, 1, 10_000_000),
+      ipWindowMs: int("RATE_LIMIT_IP_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
+      userWriteMax: int("RATE_LIMIT_USER_WRITE_MAX", 30, 1, 10_000_000),
+      userWriteWindowMs: int("RATE_LIMIT_USER_WRITE_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
+    },
+    shutdownTimeoutMs: int(ENV.SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    bodyLimitBytes: int("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
+    trustProxyHops: int("TRUST_PROXY_HOPS", 1, 0, 10),
+    enableTestHooks: bool("ENABLE_TEST_HOOKS", false),
+  };
+  if (config.enableTestHooks && production) {
+    problems.push(`ENABLE_TEST_HOOKS must not be true when ${ENV.NODE_ENV}=production; unset it.`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+
+  function loadDatabase(): DatabaseConfig {
+    const databaseUrl = url(ENV.DATABASE_URL, ["postgres:", "postgresql:"]);
+    const readerUrl = url(ENV.DATABASE_READER_URL, ["postgres:", "postgresql:"]);
+    const host = str(ENV.DB_HOST);
+    const sslRaw = str(ENV.DB_SSL) ?? "disable";
+    if (!["disable", "require", "no-verify"].includes(sslRaw)) {
+      problems.push(`${ENV.DB_SSL}="${sslRaw}" must be disable, require or no-verify.`);
+    }
+    const schema = str("DB_SCHEMA");
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      problems.push(`DB_SCHEMA="${schema}" must be a lower-case identifier ([a-z_][a-z0-9_]*).`);
+    }
+    const common = {
+      ssl: sslRaw as DbSslMode,
+      schema,
+      poolMax: int("DB_POOL_MAX", 10, 1, 1000),
+      connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", 2000, 100, 60_000),
+    };
+    if (databaseUrl !== undefined && host !== undefined) {
+      problems.push(`Set either ${ENV.DATABASE_URL} (local) or ${ENV.DB_HOST} (AWS), not both.`);
+    }
+    if (databaseUrl !== undefined) {
+      return {
+        kind: "postgres",
+        writer: { kind: "url", connectionString: databaseUrl },
+        reader: readerUrl === undefined ? undefined : { kind: "url", connectionString: readerUrl },
+        ...common,
+      };
+    }
+    if (readerUrl !== undefined) {
+      problems.push(`${ENV.DATABASE_READER_URL} needs ${ENV.DATABASE_URL} (the writer) as well.`);
+    }
+    if (host === undefined) {
+      if (str(ENV.DB_READER_HOST) !== undefined) {
+        problems.push(`${ENV.DB_READER_HOST} needs ${ENV.DB_HOST} (the writer endpoint) as well.`);
+      }
+      return { kind: "pglite", dataDir: str("PGLITE_DATA_DIR") };
+    }
+    const iamAuth = bool(ENV.DB_IAM_AUTH, false);
+    const user = str(ENV.DB_USER);
+    const password = env[ENV.DB_PASSWORD] === "" ? undefined : env[ENV.DB_PASSWORD];
+    const region = str(ENV.AWS_REGION);
+    const database = str(ENV.DB_NAME);
+    if (user === undefined) problems.push(`${ENV.DB_USER} is required with ${ENV.DB_HOST}; ECS injects it.`);
+    if (database === undefined) problems.push(`${ENV.DB_NAME} is required with ${ENV.DB_HOST}.`);
+    if (iamAuth && region === undefined) {
+      problems.push(
+        `${ENV.AWS_REGION} is required when ${ENV.DB_IAM_AUTH}=true (the token is signed for it).`,
+      );
+    }
+    if (iamAuth && password !== undefined) {
+      problems.push(`${ENV.DB_PASSWORD} must not be set when ${ENV.DB_IAM_AUTH}=true; remove the secret.`);
+    }
+    if (!iamAuth && password === undefined) {
+      problems.push(`${ENV.DB_PASSWORD} is required unless ${ENV.DB_IAM_AUTH}=true.`);
+    }
+    const port = int(ENV.DB_PORT, 5432, 1, 65535);
+    const target = (endpoint: string): PgTarget => ({
+      kind: "host",
+      host: endpoint,
+      port,
+      database: database ?? "",
+      user: user ?? "",
+      password: iamAuth ? undefined : password,
+      iamAuth,
+      region,
+    });
+    const readerHost = str(ENV.DB_READER_HOST);
+    return {
+      kind: "postgres",
+      writer: target(host),
+      reader: readerHost === undefined ? undefined : target(readerHost),
+      ...common,
+    };
+  }
+
+  function loadCache(): CacheConfig {
+    const redisUrl = url(ENV.REDIS_URL, ["redis:", "rediss:"]);
+    const host = str(ENV.REDIS_HOST);
+    const commandTimeoutMs = int("REDIS_COMMAND_TIMEOUT_MS", 250, 10, 60_000);
+    if (redisUrl !== undefined && host !== undefined) {
+      problems.push(`Set either ${ENV.REDIS_URL} (local) or ${ENV.REDIS_HOST} (AWS), not both.`);
+    }
+    const port = int(ENV.REDIS_PORT, 6379, 1, 65535);
+    const tls = bool(ENV.REDIS_TLS, false);
+    const password = str(ENV.REDIS_AUTH_TOKEN);
+    if (redisUrl !== undefined)
+      return { kind: "redis", url: redisUrl, port, tls, password, commandTimeoutMs };
+    if (host !== undefined) return { kind: "redis", host, port, tls, password, commandTimeoutMs };
+    return { kind: "memory" };
+  }
+
+  function loadJwt(): JwtConfig {
+    const jwksUrl = url(ENV.JWT_JWKS_URL, production ? ["https:"] : ["https:", "http:"]);
+    let secret = env[ENV.JWT_SECRET] === "" ? undefined : env[ENV.JWT_SECRET];
+    let devSecret = false;
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+      problems.push(
+        `${ENV.JWT_SECRET} must be at least 32 bytes for HS256; generate one with: openssl rand -hex 32`,
+      );
+    }
+    if (secret === undefined && jwksUrl === undefined) {
+      if (production) {
+        problems.push(`Set ${ENV.JWT_SECRET} (HS256) or ${ENV.JWT_JWKS_URL} (RS256/ES256); neither is set.`);
+      } else {
+        secret = DEV_JWT_SECRET;
+        devSecret = true;
+      }
+    }
+    return {
+      secret,
+      jwksUrl,
+      issuer: str(ENV.JWT_ISSUER),
+      audience: str(ENV.JWT_AUDIENCE),
+      rolesClaim: str("JWT_ROLES_CLAIM") ?? "roles",
+      devSecret,
+    };
+  }
+}
+
+/** One line for the start-up log: which backends this process uses (no secrets). */
+export function describeMode(config: ServiceConfig): string {
+  const db =
+    config.database.kind === "pglite"
+      ? `embedded PGlite (${config.database.dataDir ?? "in memory"})`
+      : `PostgreSQL ${describeTarget(config.database.writer)}${config.database.reader ? ` + reader ${describeTarget(config.database.reader)}` : ""}`;
+  const cache =
+    config.cache.kind === "memory"
+      ? "in-process cache and rate limits"
+      : `Redis ${config.cache.url ? redactUrl(config.cache.url) : `${config.cache.host}:${config.cache.port}`}${config.cache.tls ? " (TLS)" : ""}`;
+  return `mode: ${db}; ${cache}`;
+}
+
+function describeTarget(target: PgTarget): string {
+  if (target.kind === "url") return redactUrl(target.connectionString);
+  return `${target.host}:${target.port}/${target.database}${target.iamAuth ? " (IAM auth)" : ""}`;
+}
+
+function redactUrl(raw: string): string {
+  const parsed = new URL(raw);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
+}

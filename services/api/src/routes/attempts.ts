@@ -1,0 +1,114 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../app-context";
+import { decodeCursor, encodeCursor } from "../domain/cursor";
+import { findAttemptByKey, insertAttempt, listAttempts, type AttemptRecord } from "../domain/repository";
+import { scoreAttempt, type SubmittedAnswer } from "../domain/scoring";
+import { HttpProblem } from "../http/problem";
+import {
+  attemptBody,
+  attemptListQuery,
+  attemptListResponse,
+  attemptResponse,
+  errorResponses,
+  idempotencyHeaders,
+  testIdParams,
+} from "./schemas";
+
+interface AttemptRequest {
+  Params: { id: string };
+  Body: { answers: SubmittedAnswer[] };
+  Headers: { "idempotency-key"?: string };
+}
+
+/** The same key with a different request is a client bug, not a retry (as Stripe and the IETF draft treat it). */
+function checkSameRequest(attempt: AttemptRecord, requestHash: string): void {
+  if (attempt.requestHash !== requestHash) {
+    throw new HttpProblem(
+      422,
+      "idempotency-key-reused",
+      "Unprocessable Content",
+      "This Idempotency-Key was already used with a different request; use a new key for a new submission.",
+    );
+  }
+}
+
+/** POST /v1/tests/:id/attempts (idempotent with Idempotency-Key), GET /v1/me/attempts (keyset pages). */
+export async function attemptRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post<AttemptRequest>(
+    "/v1/tests/:id/attempts",
+    {
+      onRequest: ctx.authenticated,
+      schema: {
+        params: testIdParams,
+        headers: idempotencyHeaders,
+        body: attemptBody,
+        response: { 200: attemptResponse, 201: attemptResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const userId = request.principal!.userId;
+      const key = request.headers["idempotency-key"];
+      const requestHash = createHash("sha256")
+        .update(`${request.params.id}\n${JSON.stringify(request.body.answers)}`)
+        .digest("base64url");
+      if (key !== undefined) {
+        const previous = await findAttemptByKey(ctx.db.writer, userId, key);
+        if (previous) {
+          checkSameRequest(previous, requestHash);
+          return reply.code(201).header("idempotent-replayed", "true").send(previous);
+        }
+      }
+      const { test } = await ctx.catalog.get(request.params.id);
+      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${request.params.id}.`);
+      const scored = scoreAttempt(test.questions, request.body.answers);
+      if (Array.isArray(scored)) {
+        throw new HttpProblem(400, "validation-failed", "Bad Request", scored[0].message, {}, scored);
+      }
+      const { attempt, replayed } = await insertAttempt(ctx.db.writer, {
+        id: randomUUID(),
+        testId: test.id,
+        testVersion: test.version,
+        userId,
+        answers: scored.answers,
+        score: scored.score,
+        maxScore: scored.maxScore,
+        idempotencyKey: key,
+        requestHash,
+      });
+      if (replayed) {
+        checkSameRequest(attempt, requestHash);
+        reply.header("idempotent-replayed", "true");
+      }
+      return reply.code(201).send(attempt);
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    "/v1/me/attempts",
+    {
+      onRequest: ctx.authenticated,
+      schema: { querystring: attemptListQuery, response: { 200: attemptListResponse, ...errorResponses } },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (cursor !== undefined && after === undefined) {
+        throw new HttpProblem(
+          400,
+          "bad-cursor",
+          "Bad Request",
+          "cursor is not valid; pass the nextCursor of the previous page.",
+          {},
+          [{ field: "/cursor", message: "not a cursor this API issued" }],
+        );
+      }
+      const page = await listAttempts(ctx.db.reader, request.principal!.userId, limit, after);
+      const last = page.items[page.items.length - 1];
+      return {
+        items: page.items,
+        nextCursor: page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      };
+    },
+  );
+}
