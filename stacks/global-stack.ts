@@ -5,6 +5,7 @@ import type { Construct } from "constructs";
 import { Cdn } from "../constructs/cdn/cdn";
 import { Guardrails } from "../constructs/guardrails";
 import { ContainerRegistry } from "../constructs/container-registry/container-registry";
+import { parseEcrRepository } from "../constructs/container-registry/ecr-uri";
 import { DnsFailover, type FailoverRegion } from "../constructs/dns-failover/dns-failover";
 import { HealthCheckAlarms } from "../constructs/monitoring/health-check-alarms";
 import { regionInfo } from "./config/regions";
@@ -95,12 +96,4 @@ export class GlobalStack extends SkylineStack {
       });
     }
   }
-}
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` → its parts; undefined for other registries. */
-export function parseEcrRepository(
-  uri: string,
-): { accountId: string; region: string; name: string } | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/.exec(uri);
-  return match ? { accountId: match[1], region: match[2], name: match[3] } : undefined;
 }

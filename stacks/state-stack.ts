@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from "./config/schema";
 import { regionInfo } from "./config/regions";
 import { defaultTags, SkylineStack } from "./skyline-stack";
 import { stateStackName } from "./naming";
+import { serviceTrustPolicy } from "../constructs/iam/assume-role";
 
 /**
  * First-time bootstrap: the S3 bucket every other stack keeps its state in, KMS-encrypted and
@@ -62,12 +63,7 @@ export class StateStack extends SkylineStack {
     Guardrails.suppress(this.replica.bucket, "SKY-S3-005", stateAuditReason);
     const role = new IamRole(this, "replication-role", {
       name: `${bucketName}-replication`.slice(0, 64),
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("s3.amazonaws.com"),
     });
     new IamRolePolicy(this, "replication-policy", {
       role: role.id,

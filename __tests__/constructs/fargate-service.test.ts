@@ -1,4 +1,4 @@
-import { ecrRepositoryArn } from "../../constructs/fargate-service/fargate-service";
+import { parseEcrRepository } from "../../constructs/container-registry/ecr-uri";
 import { only, resources, synthJson } from "../helpers/synth";
 import { synthRegional } from "../helpers/regional-fixture";
 
@@ -147,11 +147,14 @@ describe("FargateService", () => {
   });
 });
 
-describe("ecrRepositoryArn", () => {
-  it("derives the ARN of an ECR repository and nothing for other registries", () => {
-    expect(ecrRepositoryArn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api")).toBe(
-      "arn:aws:ecr:eu-west-1:123456789012:repository/team/api",
-    );
-    expect(ecrRepositoryArn("ghcr.io/org/api")).toBeUndefined();
+describe("parseEcrRepository", () => {
+  it("takes an ECR URI apart and ignores other registries", () => {
+    expect(parseEcrRepository("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api")).toEqual({
+      accountId: "123456789012",
+      region: "eu-west-1",
+      name: "team/api",
+      arn: "arn:aws:ecr:eu-west-1:123456789012:repository/team/api",
+    });
+    expect(parseEcrRepository("ghcr.io/org/api")).toBeUndefined();
   });
 });

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../stacks/app";
 import { loadEnvironments } from "../../stacks/config/load";
-import { parseEcrRepository } from "../../stacks/global-stack";
 import { only, resources, synthJson } from "../helpers/synth";
 
 const [staging, production] = loadEnvironments(["staging", "production"]);
@@ -51,16 +50,5 @@ describe("GlobalStack", () => {
       .destination;
     expect(destinations.map((d: any) => d.region)).toEqual(["eu-west-1", "ap-south-1"]);
     expect(resources(stag, "aws_ecr_replication_configuration")).toHaveLength(0);
-  });
-});
-
-describe("parseEcrRepository", () => {
-  it("splits an ECR URI and ignores other registries", () => {
-    expect(parseEcrRepository("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api")).toEqual({
-      accountId: "123456789012",
-      region: "eu-west-1",
-      name: "team/api",
-    });
-    expect(parseEcrRepository("ghcr.io/org/api")).toBeUndefined();
   });
 });

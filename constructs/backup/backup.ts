@@ -17,6 +17,7 @@ import {
   type ResolvedBackupRule,
 } from "./backup-rules";
 import { vaultPolicyDocument, type BackupVaultPolicySettings } from "./vault-policy";
+import { serviceTrustPolicy } from "../iam/assume-role";
 
 /** Tag the plan's selection matches; the stacks put it on every database. */
 export const DEFAULT_BACKUP_SELECTION_TAG = { key: "skyline:backup", value: "true" } as const;
@@ -227,12 +228,7 @@ export class Backup extends Construct {
       provider,
       name: `${name}-backup`,
       description: `AWS Backup creates, copies and restores recovery points for ${this.planName}`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
     });
     BACKUP_SERVICE_ROLE_POLICIES.forEach((policyArn) => {
       new IamRolePolicyAttachment(this, `role-${policyArn.endsWith("ForBackup") ? "backup" : "restores"}`, {

@@ -8,6 +8,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import type { Network } from "../network/network";
+import { serviceTrustPolicy } from "../iam/assume-role";
 
 export interface DatabaseProxyProps {
   /** Proxy name, e.g. `skyline-production-use1-db-proxy`. */
@@ -56,12 +57,7 @@ export class DatabaseProxy extends Construct {
     this.role = new IamRole(this, "role", {
       name,
       description: "RDS Proxy reads the database credentials it logs in with",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("rds.amazonaws.com"),
     });
     new IamRolePolicy(this, "read-secret", {
       role: this.role.id,

@@ -19,6 +19,7 @@ import {
   postgresParameterFamily,
   RDS_IDENTIFIER_MAX,
 } from "./postgres-engine";
+import { serviceTrustPolicy } from "../iam/assume-role";
 
 export const POSTGRES_PORT = 5432;
 
@@ -176,16 +177,7 @@ export class Database extends Construct {
     this.monitoringRole = new IamRole(this, "monitoring-role", {
       name: `${name}-db-monitoring`,
       description: "RDS enhanced monitoring publishes OS metrics",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "monitoring.rds.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com"),
     });
     new IamRolePolicyAttachment(this, "monitoring-policy", {
       role: this.monitoringRole.name,

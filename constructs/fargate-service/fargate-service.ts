@@ -11,9 +11,11 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { parseEcrRepository } from "../container-registry/ecr-uri";
 import type { LoadBalancer } from "../load-balancer/load-balancer";
 import type { Network } from "../network/network";
 import { API_CONTAINER_DEFAULTS } from "./api-container-defaults";
+import { serviceTrustPolicy } from "../iam/assume-role";
 
 export interface ContainerSecret {
   /** Secrets Manager secret ARN. */
@@ -99,12 +101,7 @@ export class FargateService extends Construct {
       kmsKeyId: network.logKey.arn,
     });
 
-    const assume = JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
-      ],
-    });
+    const assume = serviceTrustPolicy("ecs-tasks.amazonaws.com");
     this.executionRole = new IamRole(this, "execution-role", {
       name: `${name}-api-execution`,
       description: "Pulls the image, writes logs and reads the task's secrets at start-up",
@@ -119,7 +116,7 @@ export class FargateService extends Construct {
     const secrets = Object.entries(props.secrets ?? {});
     const secretArns = [...new Set(secrets.map(([, s]) => s.secretArn))];
     const secretKeys = [...new Set(secrets.flatMap(([, s]) => (s.kmsKeyArn ? [s.kmsKeyArn] : [])))];
-    const repositoryArn = ecrRepositoryArn(props.image.repository);
+    const repositoryArn = parseEcrRepository(props.image.repository)?.arn;
     const statements: object[] = [
       {
         Sid: "WriteLogs",
@@ -356,10 +353,4 @@ function validate(props: FargateServiceProps): void {
   if (props.image.tag === "latest") {
     throw new Error(`${where}: image.tag "latest" is mutable; pin a version tag or a sha256 digest`);
   }
-}
-
-/** `123456789012.dkr.ecr.us-east-1.amazonaws.com/repo` → the repository ARN; undefined for non-ECR images. */
-export function ecrRepositoryArn(repository: string): string | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/.exec(repository);
-  return match ? `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
 }

@@ -18,6 +18,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import { cidrSubnet, formatCidr, parseCidr } from "./cidr";
+import { serviceTrustPolicy } from "../iam/assume-role";
 
 export type SubnetTier = "public" | "private" | "isolated";
 
@@ -244,16 +245,7 @@ export class Network extends Construct {
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${name}-flow-logs`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com"),
     });
     new IamRolePolicy(this, "flow-log-policy", {
       role: flowLogRole.id,
