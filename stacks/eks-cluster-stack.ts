@@ -1,6 +1,7 @@
 import { DataAwsSecurityGroup } from "@cdktf/provider-aws/lib/data-aws-security-group";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { Construct } from "constructs";
 import { CACHE_PORT } from "../constructs/cache/cache";
@@ -9,23 +10,24 @@ import { EksCluster } from "../constructs/eks-cluster/eks-cluster";
 import { IrsaRole } from "../constructs/eks-cluster/irsa-role";
 import { resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
+import {
+  albSecurityGroupName,
+  apiPodRoleName,
+  apiServiceAccountName,
+  apiTargetGroupName,
+  eksClusterName,
+  LOAD_BALANCER_CONTROLLER,
+  loadBalancerControllerRoleName,
+} from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
 import { SkylineStack } from "./skyline-stack";
+
+// Re-exported: the names predate stacks/eks-names.ts and tests and scripts import them from here.
+export { apiPodRoleName, apiServiceAccountName, eksClusterName } from "./eks-names";
 
 /** `<app>-<env>-<region>-eks`: the cluster stack, applied after the regional stack of its region. */
 export function eksClusterStackName(config: EnvironmentConfig, region: string): string {
   return `${config.app}-${config.environment}-${region}-eks`;
-}
-
-/** Deterministic names both EKS stacks agree on without a cross-stack reference. */
-export function eksClusterName(config: EnvironmentConfig, region: string): string {
-  return `${regionalPrefix(config, region)}-eks`;
-}
-export function apiServiceAccountName(config: EnvironmentConfig): string {
-  return `${config.app}-api`;
-}
-export function apiPodRoleName(config: EnvironmentConfig, region: string): string {
-  return `${regionalPrefix(config, region)}-api-pods`;
 }
 
 /**
@@ -33,11 +35,14 @@ export function apiPodRoleName(config: EnvironmentConfig, region: string): strin
  * provider is configured from a cluster that already exists (the kubernetes provider's docs advise
  * against creating a cluster and its workloads in one apply). It finds the regional stack's VPC
  * and private subnets by their tags, opens the database and cache to the cluster's security group,
- * and creates the API pods' IRSA role.
+ * lets the regional ALB reach the pods on the API port, and creates the IRSA roles of the API's
+ * pods and of the AWS Load Balancer Controller (which registers the pods in the ALB's target group).
  */
 export class EksClusterStack extends SkylineStack {
   readonly cluster: EksCluster;
   readonly podRole: IrsaRole;
+  /** For the AWS Load Balancer Controller's service account (installed with Helm, docs/operations.md). */
+  readonly loadBalancerControllerRole: IrsaRole;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, eksClusterStackName(config, region), { config, region });
@@ -96,6 +101,31 @@ export class EksClusterStack extends SkylineStack {
       });
     }
 
+    // The ALB sends requests straight to the pod IPs (target type ip) on the API port. Its security
+    // group belongs to the regional stack: found by name; both rules are separate resources here, so
+    // neither stack replaces the other's rules.
+    const albSg = new DataAwsSecurityGroup(this, "alb-sg", {
+      name: albSecurityGroupName(config, region),
+      vpcId: vpc.id,
+    });
+    const apiPort = config.service.containerPort;
+    new VpcSecurityGroupIngressRule(this, "api-from-alb", {
+      securityGroupId: clusterSg,
+      description: `The API's pods from the ALB ${albSecurityGroupName(config, region)}`,
+      ipProtocol: "tcp",
+      fromPort: apiPort,
+      toPort: apiPort,
+      referencedSecurityGroupId: albSg.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "alb-to-pods", {
+      securityGroupId: albSg.id,
+      description: `To the API's pods in ${eksClusterName(config, region)}`,
+      ipProtocol: "tcp",
+      fromPort: apiPort,
+      toPort: apiPort,
+      referencedSecurityGroupId: clusterSg,
+    });
+
     this.podRole = new IrsaRole(this, "api-pod-role", {
       name: apiPodRoleName(config, region),
       oidcProviderArn: this.cluster.oidcProvider.arn,
@@ -130,6 +160,41 @@ export class EksClusterStack extends SkylineStack {
         Action: "kms:Decrypt",
         Resource: `arn:aws:kms:${region}:${account}:key/*`,
         Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+      },
+    );
+
+    this.loadBalancerControllerRole = new IrsaRole(this, "lb-controller-role", {
+      name: loadBalancerControllerRoleName(config, region),
+      oidcProviderArn: this.cluster.oidcProvider.arn,
+      oidcIssuerUrl: this.cluster.oidcProvider.url,
+      ...LOAD_BALANCER_CONTROLLER,
+      description: `AWS Load Balancer Controller in ${eksClusterName(config, region)}: registers the API's pods in ${apiTargetGroupName(config, region)}`,
+    });
+    // Only what a TargetGroupBinding needs: Terraform owns the ALB, its listeners and the security
+    // group rules, so the controller reads and registers targets in the API's target group only.
+    // (An Ingress or a LoadBalancer Service would need the controller's full upstream policy.)
+    this.loadBalancerControllerRole.addToPolicy(
+      "target-group-binding",
+      {
+        // Describe calls support no resource-level permissions.
+        Action: [
+          "elasticloadbalancing:DescribeTargetGroups",
+          "elasticloadbalancing:DescribeTargetHealth",
+          "elasticloadbalancing:DescribeLoadBalancers",
+          "elasticloadbalancing:DescribeListeners",
+          "elasticloadbalancing:DescribeTags",
+          "ec2:DescribeVpcs",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeInstances",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeAvailabilityZones",
+        ],
+        Resource: "*",
+      },
+      {
+        Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+        Resource: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${apiTargetGroupName(config, region)}/*`,
       },
     );
   }

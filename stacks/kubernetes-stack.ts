@@ -2,6 +2,7 @@ import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance"
 import { DataAwsDbProxy } from "@cdktf/provider-aws/lib/data-aws-db-proxy";
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/data-aws-elasticache-replication-group";
+import { DataAwsLbTargetGroup } from "@cdktf/provider-aws/lib/data-aws-lb-target-group";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
@@ -11,7 +12,7 @@ import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes
 import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
 import { resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
-import { apiPodRoleName, apiServiceAccountName, eksClusterName } from "./eks-cluster-stack";
+import { apiPodRoleName, apiServiceAccountName, apiTargetGroupName, eksClusterName } from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
 import { regionalImageRepository } from "./regional-stack";
 import { SkylineStack } from "./skyline-stack";
@@ -34,7 +35,9 @@ export function eksTokenExec(clusterName: string, region: string) {
  * The reference API on the region's EKS cluster (compute "eks"). The kubernetes provider reads the
  * existing cluster's endpoint and CA and gets a token from `aws eks get-token` at plan and apply
  * time. The data tier's endpoints are looked up by their deterministic names; secrets come through
- * the External Secrets operator (or a Secret managed outside Terraform), never through state.
+ * the External Secrets operator (or a Secret managed outside Terraform), never through state. The
+ * regional ALB reaches the pods through a TargetGroupBinding on its API target group (looked up by
+ * name), which the AWS Load Balancer Controller keeps in step with the ready pods.
  */
 export class KubernetesStack extends SkylineStack {
   readonly kubernetes: KubernetesProvider;
@@ -66,6 +69,11 @@ export class KubernetesStack extends SkylineStack {
       replicationGroupId: `${prefix}-cache`,
     });
 
+    // The regional stack's target group (ip targets on the API port); the controller fills it.
+    const targetGroup = new DataAwsLbTargetGroup(this, "api-target-group", {
+      name: apiTargetGroupName(config, region),
+    });
+
     const secretVariables: Record<string, { remoteKey: string; property?: string }> = {
       // The writer's RDS-managed master secret in the primary; its replicated copy elsewhere.
       DB_USER: isPrimary
@@ -89,6 +97,7 @@ export class KubernetesStack extends SkylineStack {
       image: { repository: regionalImageRepository(config.image.repository, region), tag: config.image.tag },
       serviceAccountRoleArn: `arn:aws:iam::${config.accountIds[0]}:role/${apiPodRoleName(config, region)}`,
       containerPort: config.service.containerPort,
+      targetGroupArn: targetGroup.arn,
       replicas: eks.replicas ?? eks.minReplicas,
       minReplicas: eks.minReplicas,
       maxReplicas: eks.maxReplicas,

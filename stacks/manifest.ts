@@ -5,8 +5,11 @@ import {
   parseManifest,
   type OpsManifest,
 } from "../constructs/runbooks/manifest-schema";
+import { KUBERNETES_WORKLOAD_DEFAULTS } from "../constructs/kubernetes-workload/workload-defaults";
 import type { EnvironmentStacks } from "./app";
 import { regionInfo } from "./config/regions";
+import type { EnvironmentConfig } from "./config/schema";
+import { apiServiceAccountName, eksClusterName } from "./eks-names";
 import type { RegionalStack } from "./regional-stack";
 import { SERVICE_TARGETS } from "./targets";
 
@@ -38,10 +41,18 @@ export function buildManifest(env: EnvironmentStacks): OpsManifest {
     configFields: {
       file: `stacks/config/environments/${config.environment}.ts`,
       primaryRegion: "primaryRegion",
-      serviceMinTasks: "service.minTasks",
-      serviceMaxTasks: "service.maxTasks",
-      // Autoscaling owns the desired count between min and max; the config sets the floor.
-      serviceDesiredTasks: "service.minTasks",
+      // Autoscaling (or the HPA) owns the desired count between min and max; the config sets the floor.
+      ...(config.compute === "eks"
+        ? {
+            serviceMinTasks: "eks.minReplicas",
+            serviceMaxTasks: "eks.maxReplicas",
+            serviceDesiredTasks: "eks.minReplicas",
+          }
+        : {
+            serviceMinTasks: "service.minTasks",
+            serviceMaxTasks: "service.maxTasks",
+            serviceDesiredTasks: "service.minTasks",
+          }),
       databaseInstanceClass: "database.instanceClass",
       cacheNumReplicas: "cache.replicasPerShard",
       cacheNodeType: "cache.nodeType",
@@ -87,20 +98,37 @@ function regionEntry(stack: RegionalStack) {
       numReplicas: cache.replicasPerShard,
       nodeType: dataTier.settings.cache.nodeType,
     },
-    service: {
-      cluster: service.clusterName,
-      service: service.serviceName,
-      containerName: service.containerName,
-      autoscaling: {
-        resourceId: service.autoscalingResourceId,
-        scalableDimension: "ecs:service:DesiredCount",
-        minCapacity: config.service.minTasks,
-        maxCapacity: config.service.maxTasks,
-      },
-    },
+    ...(service
+      ? {
+          service: {
+            cluster: service.clusterName,
+            service: service.serviceName,
+            containerName: service.containerName,
+            autoscaling: {
+              resourceId: service.autoscalingResourceId,
+              scalableDimension: "ecs:service:DesiredCount",
+              minCapacity: config.service.minTasks,
+              maxCapacity: config.service.maxTasks,
+            },
+          },
+        }
+      : { kubernetes: kubernetesEntry(config, stack.region) }),
     loadBalancer: { name: loadBalancer.albName, targetGroups: [loadBalancer.targetGroupName] },
     backup: { vaultName: backup.vaultName, ...(backup.planName ? { planName: backup.planName } : {}) },
     alarms: { regionUnhealthy, names: monitoring.alarmNames.filter((n) => n !== regionUnhealthy) },
+  };
+}
+
+/** compute "eks": the names stacks/kubernetes-stack.ts gives the API's workload in this region. */
+function kubernetesEntry(config: EnvironmentConfig, region: string) {
+  const name = apiServiceAccountName(config);
+  return {
+    cluster: eksClusterName(config, region),
+    namespace: config.eks.namespace,
+    deployment: name,
+    horizontalPodAutoscaler: name,
+    minReplicas: config.eks.minReplicas ?? KUBERNETES_WORKLOAD_DEFAULTS.minReplicas,
+    maxReplicas: config.eks.maxReplicas ?? KUBERNETES_WORKLOAD_DEFAULTS.maxReplicas,
   };
 }
 

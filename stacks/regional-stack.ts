@@ -13,6 +13,7 @@ import { Network } from "../constructs/network/network";
 import { availabilityZones, regionInfo } from "./config/regions";
 import { addDataTier, type DataTier } from "./data-tier";
 import type { EnvironmentConfig } from "./config/schema";
+import { apiServiceAccountName, eksClusterName } from "./eks-names";
 import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
 import { SkylineStack } from "./skyline-stack";
 import { SERVICE_TARGETS } from "./targets";
@@ -25,7 +26,10 @@ interface SharedSecret {
 }
 
 /**
- * One region of one environment: network, load balancer and the API service. The primary region
+ * One region of one environment: network, load balancer, data tier and, with compute "ecs", the API
+ * service on ECS Fargate. With compute "eks" the API runs in the region's EKS cluster instead (the
+ * cluster and Kubernetes stacks), registered in this stack's target group by the AWS Load Balancer
+ * Controller; the cluster stack opens the ALB and the data tier to the pods. The primary region
  * also owns the secrets every region shares, replicated to the DR regions, so it is applied first.
  */
 export class RegionalStack extends SkylineStack {
@@ -35,7 +39,8 @@ export class RegionalStack extends SkylineStack {
   readonly primaryNamePrefix: string;
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
-  readonly service: FargateService;
+  /** The API on ECS Fargate; absent with compute "eks" (the API runs in the EKS stacks). */
+  readonly service?: FargateService;
   readonly secretsKey: EncryptionKey;
   readonly monitoring: Monitoring;
   readonly backup: Backup;
@@ -118,25 +123,30 @@ export class RegionalStack extends SkylineStack {
 
     this.dataTier = addDataTier(this, { config, region, network: this.network, secretsKey: this.secretsKey });
 
-    this.service = new FargateService(this, "api", {
-      name,
-      region,
-      network: this.network,
-      loadBalancer: this.loadBalancer,
-      image: { repository: regionalImageRepository(config.image.repository, region), tag: config.image.tag },
-      cpu: config.service.cpu,
-      memoryMiB: config.service.memoryMiB,
-      minTasks: config.service.minTasks,
-      maxTasks: config.service.maxTasks,
-      containerPort: config.service.containerPort,
-      logRetentionDays: production ? 365 : 30,
-      environment: { LOG_LEVEL: "info", ...this.dataTier.environment },
-      secrets: {
-        JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn },
-        ...this.dataTier.secrets,
-      },
-    });
-    this.dataTier.connect(this.service);
+    if (config.compute === "ecs") {
+      this.service = new FargateService(this, "api", {
+        name,
+        region,
+        network: this.network,
+        loadBalancer: this.loadBalancer,
+        image: {
+          repository: regionalImageRepository(config.image.repository, region),
+          tag: config.image.tag,
+        },
+        cpu: config.service.cpu,
+        memoryMiB: config.service.memoryMiB,
+        minTasks: config.service.minTasks,
+        maxTasks: config.service.maxTasks,
+        containerPort: config.service.containerPort,
+        logRetentionDays: production ? 365 : 30,
+        environment: { LOG_LEVEL: "info", ...this.dataTier.environment },
+        secrets: {
+          JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn },
+          ...this.dataTier.secrets,
+        },
+      });
+      this.dataTier.connect(this.service);
+    }
 
     this.monitoring = new Monitoring(this, "monitoring", {
       name,
@@ -145,7 +155,16 @@ export class RegionalStack extends SkylineStack {
         arnSuffix: this.loadBalancer.alb.arnSuffix,
         targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
       },
-      service: { clusterName: this.service.clusterName, serviceName: this.service.serviceName },
+      ...(this.service
+        ? { service: { clusterName: this.service.clusterName, serviceName: this.service.serviceName } }
+        : {
+            // The KubernetesWorkload's Service carries the API's name (stacks/kubernetes-stack.ts).
+            kubernetes: {
+              clusterName: eksClusterName(config, region),
+              namespace: config.eks.namespace,
+              serviceName: apiServiceAccountName(config),
+            },
+          }),
       databases: this.dataTier.database.instances.map((i) => ({ instanceId: i.id, role: i.role })),
       cache: {
         replicationGroupId: this.dataTier.cache.replicationGroupId,

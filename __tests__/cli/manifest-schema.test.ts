@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import { ManifestError, parseManifest } from "../../constructs/runbooks/manifest-schema";
+import { eksManifestJson } from "./eks-manifest";
 import { PRODUCTION, STAGING, tmpDir } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
@@ -81,6 +82,44 @@ describe("ops manifest schema", () => {
     );
   });
 
+  it("accepts a region that runs the API on EKS (kubernetes instead of service)", () => {
+    const eks = parseManifest(eksManifestJson(), "eks.json");
+    expect(eks.regions["us-east-1"].service).toBeUndefined();
+    expect(eks.regions["us-east-1"].kubernetes).toEqual({
+      cluster: "skyline-production-use1-eks",
+      namespace: "skyline",
+      deployment: "skyline-api",
+      horizontalPodAutoscaler: "skyline-api",
+      minReplicas: 10,
+      maxReplicas: 100,
+    });
+  });
+
+  it("requires exactly one of service and kubernetes per region, naming the field", () => {
+    const neither = load(PRODUCTION);
+    delete neither.regions["eu-west-1"].service;
+    expect(issues(neither)).toEqual([
+      "regions.eu-west-1.service: missing: give the region's API as service (ECS) or kubernetes (EKS)",
+    ]);
+    const both = load(PRODUCTION);
+    both.regions["eu-west-1"].kubernetes = eksManifestJson().regions["eu-west-1"].kubernetes;
+    expect(issues(both)).toEqual([
+      "regions.eu-west-1.kubernetes: a region runs the API on ECS (service) or EKS (kubernetes), not both; remove one",
+    ]);
+  });
+
+  it("rejects an EKS block with min above max replicas or a name that is not a Kubernetes name", () => {
+    const m = eksManifestJson();
+    m.regions["us-east-1"].kubernetes.minReplicas = 200;
+    m.regions["eu-west-1"].kubernetes.namespace = "Skyline";
+    expect(issues(m)).toEqual(
+      expect.arrayContaining([
+        "regions.us-east-1.kubernetes.minReplicas: minReplicas must not exceed maxReplicas",
+        "regions.eu-west-1.kubernetes.namespace: must be lowercase letters, digits and single hyphens",
+      ]),
+    );
+  });
+
   it("names the root when the manifest is not an object", () => {
     expect(issues("nope")[0]).toMatch(/^\(root\): /);
   });
@@ -115,5 +154,14 @@ describe("ops manifest schema", () => {
     const broken = load(STAGING);
     delete broken.regions["eu-west-1"].service;
     expect(validate(broken)).toBe(false);
+  });
+
+  it("the committed JSON Schema accepts an EKS region and refuses one with both or neither compute", () => {
+    const ajv = new Ajv2020({ strict: false });
+    const validate = ajv.compile(load(SCHEMA));
+    expect(validate(eksManifestJson())).toBe(true);
+    const both = load(PRODUCTION);
+    both.regions["eu-west-1"].kubernetes = eksManifestJson().regions["eu-west-1"].kubernetes;
+    expect(validate(both)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Testing, TerraformStack } from "cdktf";
+import { Lazy, Testing, TerraformStack } from "cdktf";
 import { API_CONTAINER_DEFAULTS } from "../../constructs/fargate-service/api-container-defaults";
 import {
   KubernetesWorkload,
@@ -247,6 +247,50 @@ describe("KubernetesWorkload secrets", () => {
   });
 });
 
+describe("KubernetesWorkload behind an existing ALB target group", () => {
+  const TARGET_GROUP =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/skyline-production-use1-api/0123456789abcdef";
+
+  it("binds the Service to the target group with a TargetGroupBinding on pod IPs and leaves security groups alone", () => {
+    const { json, workload } = synthWorkload({ targetGroupArn: TARGET_GROUP, servicePort: 8081 });
+    const binding = resources(json, "kubernetes_manifest")
+      .map(([, m]) => m.manifest)
+      .find((m) => m.kind === "TargetGroupBinding");
+    expect(binding).toEqual({
+      apiVersion: "elbv2.k8s.aws/v1beta1",
+      kind: "TargetGroupBinding",
+      metadata: {
+        name: "skyline-api",
+        namespace: expect.stringMatching(/kubernetes_service_v1\..*\.metadata\[0\]\.namespace/),
+      },
+      spec: {
+        serviceRef: { name: "skyline-api", port: 8081 },
+        targetGroupARN: TARGET_GROUP,
+        targetType: "ip",
+      },
+    });
+    // The stacks own the ALB's security group rules; `networking` would let the controller add its own.
+    expect(binding.spec.networking).toBeUndefined();
+    expect(workload.targetGroupBinding).toBeDefined();
+  });
+
+  it("binds nothing without a target group", () => {
+    const { json, workload } = synthWorkload();
+    const kinds = resources(json, "kubernetes_manifest").map(([, m]) => m.manifest.kind);
+    expect(kinds).not.toContain("TargetGroupBinding");
+    expect(workload.targetGroupBinding).toBeUndefined();
+  });
+
+  it("accepts an unresolved ARN (a data source's, known at apply) without checking its shape", () => {
+    const lookup = Lazy.stringValue({ produce: () => "${data.aws_lb_target_group.api.arn}" });
+    const { json } = synthWorkload({ targetGroupArn: lookup });
+    const binding = resources(json, "kubernetes_manifest")
+      .map(([, m]) => m.manifest)
+      .find((m) => m.kind === "TargetGroupBinding");
+    expect(binding.spec.targetGroupARN).toBe("${data.aws_lb_target_group.api.arn}");
+  });
+});
+
 describe("KubernetesWorkload props override every number", () => {
   const { json } = synthWorkload({
     replicas: 4,
@@ -368,6 +412,16 @@ describe("KubernetesWorkload validation", () => {
       "an invalid Secret name",
       { secrets: { source: "kubernetes-secret", secretName: "Bad_Name", keys: { JWT_SECRET: "j" } } },
       /secrets.secretName "Bad_Name"/,
+    ],
+    [
+      "a target group given by name instead of ARN",
+      { targetGroupArn: "skyline-production-use1-api" },
+      /targetGroupArn "skyline-production-use1-api" is not a target group ARN/,
+    ],
+    [
+      "a load balancer ARN instead of its target group's",
+      { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/0123abcd" },
+      /targetGroupArn ".*loadbalancer\/app.*" is not a target group ARN/,
     ],
   ])("refuses %s", (_what, props, message) => {
     expect(build(props)).toThrow(message);

@@ -19,6 +19,7 @@ const LB = {
   targetGroupArnSuffix: "targetgroup/app-prod-use1-api/def",
 };
 const SERVICE = { clusterName: "app-prod-use1-cluster", serviceName: "app-prod-use1-api" };
+const KUBERNETES = { clusterName: "app-prod-use1-eks", namespace: "app", serviceName: "app-api" };
 const ALB_DIMS = { LoadBalancer: LB.arnSuffix };
 const TARGET_DIMS = { LoadBalancer: LB.arnSuffix, TargetGroup: LB.targetGroupArnSuffix };
 
@@ -562,6 +563,31 @@ describe("Monitoring", () => {
         { cache: { replicationGroupId: "rg", memberClusterIds: [] } },
         /cache\.memberClusterIds is empty/,
       ],
+      [
+        "both an ECS service and an EKS workload",
+        { kubernetes: KUBERNETES },
+        /pass service \(ECS\) or kubernetes \(EKS\), not both/,
+      ],
+      [
+        "neither an ECS service nor an EKS workload",
+        { service: undefined },
+        /service \(ECS\) or kubernetes \(EKS\) is required/,
+      ],
+      [
+        "an EKS workload without its Kubernetes Service",
+        { service: undefined, kubernetes: { ...KUBERNETES, serviceName: "" } },
+        /kubernetes\.serviceName is required/,
+      ],
+      [
+        "an EKS workload without its cluster",
+        { service: undefined, kubernetes: { ...KUBERNETES, clusterName: "" } },
+        /kubernetes\.clusterName is required/,
+      ],
+      [
+        "a pod CPU threshold above 100 %",
+        { thresholds: { podCpuPercent: 101 } },
+        /thresholds\.podCpuPercent is 101; use a number from 1 to 100/,
+      ],
     ];
     it.each(cases)("rejects %s, naming the prop", (_label, overrides, message) => {
       expect(() => synthMonitoring(overrides)).toThrow(message);
@@ -572,6 +598,61 @@ describe("Monitoring", () => {
     expect(shortName("app-prod-use1-db", PREFIX)).toBe("db");
     expect(shortName("legacy-db", PREFIX)).toBe("legacy-db");
     expect(shortName(`${PREFIX}-`, PREFIX)).toBe(`${PREFIX}-`);
+  });
+});
+
+describe("Monitoring of the API on EKS", () => {
+  const { json, monitoring } = synthMonitoring({ service: undefined, kubernetes: KUBERNETES });
+  const alarms = alarmsByName(json);
+
+  it("watches the pods instead of an ECS service: no ECS alarm, two pod alarms", () => {
+    expect(Object.keys(alarms).filter((n) => n.includes("-ecs-"))).toEqual([]);
+    expect(monitoring.alarmNamesByKey).toMatchObject({
+      "eks-pod-cpu": `${PREFIX}-eks-pod-cpu`,
+      "eks-pod-memory": `${PREFIX}-eks-pod-memory`,
+    });
+  });
+
+  it.each([
+    ["eks-pod-cpu", "pod_cpu_utilization_over_pod_limit"],
+    ["eks-pod-memory", "pod_memory_utilization_over_pod_limit"],
+  ])("%s averages Container Insights' %s per Kubernetes Service for 5 minutes", (key, metric) => {
+    expect(alarms[`${PREFIX}-${key}`]).toMatchObject({
+      namespace: "ContainerInsights",
+      metric_name: metric,
+      dimensions: { ClusterName: "app-prod-use1-eks", Namespace: "app", Service: "app-api" },
+      statistic: "Average",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: DEFAULT_THRESHOLDS.podCpuPercent,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 5,
+      treat_missing_data: "notBreaching",
+    });
+  });
+
+  it("keeps the pod alarms out of the region-unhealthy composite (the ALB alarms cover no pods)", () => {
+    const composite = only(json, "aws_cloudwatch_composite_alarm");
+    expect(composite.alarm_rule).not.toContain("eks-pod");
+    expect(composite.alarm_rule).toContain(`${PREFIX}-alb-no-healthy-hosts`);
+  });
+
+  it("takes the pod thresholds from props", () => {
+    const custom = alarmsByName(
+      synthMonitoring({
+        service: undefined,
+        kubernetes: KUBERNETES,
+        thresholds: { podCpuPercent: 75, podMemoryPercent: 85 },
+      }).json,
+    );
+    expect(custom[`${PREFIX}-eks-pod-cpu`].threshold).toBe(75);
+    expect(custom[`${PREFIX}-eks-pod-memory`].threshold).toBe(85);
+  });
+
+  it("graphs the pod alarms in the dashboard's Service section", () => {
+    const body = JSON.parse(only(json, "aws_cloudwatch_dashboard").dashboard_body);
+    const titles = body.widgets.filter((w: any) => w.type === "metric").map((w: any) => w.properties.title);
+    expect(titles).toEqual(expect.arrayContaining(["eks-pod-cpu", "eks-pod-memory"]));
+    expect(body.widgets.some((w: any) => w.properties.markdown === "## Service")).toBe(true);
   });
 });
 

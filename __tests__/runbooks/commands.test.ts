@@ -7,7 +7,8 @@ import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { runCli } from "../../cli/program";
 import { renderRunbooks } from "../../constructs/runbooks/runbooks";
-import type { OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import { parseManifest, type OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import { eksManifestJson } from "../cli/eks-manifest";
 import { fakeRuntime } from "../cli/helpers";
 import { FIXTURE_ENVS, loadFixture, skylineCommands, variant } from "./helpers";
 
@@ -104,9 +105,16 @@ it("commands of the manifest variants parse too (Multi-AZ single region, no auto
   await expectAllParse(
     variant("staging", (m) => {
       m.regions["eu-west-1"].database!.multiAz = true;
-      delete m.regions["eu-west-1"].service.autoscaling;
+      delete m.regions["eu-west-1"].service!.autoscaling;
     }),
   );
+});
+
+it("commands of an EKS manifest parse too, and none is an ECS-only command", async () => {
+  const manifest = parseManifest(eksManifestJson(), "eks manifest");
+  expect(await expectAllParse(manifest)).toBeGreaterThan(10);
+  const lines = renderRunbooks(manifest).flatMap((r) => skylineCommands(r.markdown));
+  expect(lines.filter((l) => l.includes("scale service"))).toEqual([]);
 });
 
 it("failover db --to names a region whose replica exists", async () => {

@@ -98,7 +98,7 @@ describe.each(FIXTURE_ENVS)("runbooks for the %s fixture", (env) => {
 
   it("scale-out names the service, its autoscaling target and the config fields to change", () => {
     const markdown = runbook(manifest, "scale-out");
-    const { service, autoscaling } = manifest.regions[manifest.primaryRegion].service;
+    const { service, autoscaling } = manifest.regions[manifest.primaryRegion].service!;
     expect(markdown).toContain(`--resource-id ${autoscaling!.resourceId}`);
     expect(markdown).toContain(`--min ${autoscaling!.minCapacity * 2} --max ${autoscaling!.maxCapacity * 2}`);
     expect(markdown).toContain(service);
@@ -110,7 +110,7 @@ describe.each(FIXTURE_ENVS)("runbooks for the %s fixture", (env) => {
     const markdown = runbook(manifest, "deploy-rollback");
     for (const [region, entry] of Object.entries(manifest.regions)) {
       expect(markdown).toContain(`### `);
-      expect(markdown).toContain(`Roll back ${entry.service.service} in ${region}`);
+      expect(markdown).toContain(`Roll back ${entry.service!.service} in ${region}`);
     }
     expect(markdown).toContain("forward-only");
     expect(markdown).toContain('"command":["node","dist/migrate.js"]');
@@ -281,7 +281,7 @@ describe("manifest variants", () => {
 
   it("without autoscaling: scale-out sets the desired count directly", () => {
     const manifest = variant("staging", (m) => {
-      delete m.regions["eu-west-1"].service.autoscaling;
+      delete m.regions["eu-west-1"].service!.autoscaling;
     });
     const markdown = runbook(manifest, "scale-out");
     expect(markdown).toContain("has no autoscaling target");

@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deployOrder, deployRegions, regionStacks } from "../../scripts/deploy-order";
 import { buildApp } from "../../stacks/app";
 import { ConfigError, parseEnvironment } from "../../stacks/config/schema";
+import { parseManifest } from "../../constructs/runbooks/manifest-schema";
 import { apiPodRoleName } from "../../stacks/eks-cluster-stack";
+import { synthesize } from "../../stacks/synthesize";
 import { config, variant } from "../helpers/config";
 import { only, resources, synthJson, type StackJson } from "../helpers/synth";
 
@@ -178,9 +180,13 @@ describe("ECS and EKS environments side by side", () => {
         [6379, "skyline-production-eks-use1-cache from the pods of skyline-production-eks-use1-eks"],
         [5432, "skyline-production-eks-use1-db from the pods of skyline-production-eks-use1-eks"],
         [5432, "skyline-production-eks-use1-db-proxy from the pods of skyline-production-eks-use1-eks"],
+        [8080, "The API's pods from the ALB skyline-production-eks-use1-alb"],
       ]);
-      expect(rules(dr)).toHaveLength(2);
-      for (const [, r] of resources(primary, "aws_vpc_security_group_ingress_rule")) {
+      expect(rules(dr)).toHaveLength(3);
+      const dataRules = resources(primary, "aws_vpc_security_group_ingress_rule").filter(
+        ([, r]) => !r.description.includes("from the ALB"),
+      );
+      for (const [, r] of dataRules) {
         expect(r.referenced_security_group_id).toMatch(
           /aws_eks_cluster\..*vpc_config\[0\]\.cluster_security_group_id/,
         );
@@ -215,6 +221,61 @@ describe("ECS and EKS environments side by side", () => {
       expect(drRead[0].Resource.some((r: string) => r.includes("rds!db"))).toBe(false);
     });
 
+    it("lets the regional ALB reach the pods on the API port: ingress on the cluster SG, egress on the ALB SG", () => {
+      expect(primary.data!.aws_security_group["alb-sg"]).toEqual({
+        name: "skyline-production-eks-use1-alb",
+        vpc_id: "${data.aws_vpc.vpc.id}",
+      });
+      const albSg = "${data.aws_security_group.alb-sg.id}";
+      const clusterSg = /aws_eks_cluster\..*vpc_config\[0\]\.cluster_security_group_id/;
+      const ingress = resources(primary, "aws_vpc_security_group_ingress_rule").find(
+        ([, r]) => r.referenced_security_group_id === albSg,
+      )![1];
+      expect(ingress).toMatchObject({ ip_protocol: "tcp", from_port: 8080, to_port: 8080 });
+      expect(ingress.security_group_id).toMatch(clusterSg);
+      const egress = only(primary, "aws_vpc_security_group_egress_rule");
+      expect(egress).toMatchObject({
+        security_group_id: albSg,
+        ip_protocol: "tcp",
+        from_port: 8080,
+        to_port: 8080,
+      });
+      expect(egress.referenced_security_group_id).toMatch(clusterSg);
+    });
+
+    it("opens the API port the config names", () => {
+      const built = buildApp([eksVariant("staging", (env) => (env.service.containerPort = 9090))], {
+        outdir: outdir(),
+      });
+      const json = synthJson(built.environments[0].eks![0]);
+      expect(only(json, "aws_vpc_security_group_egress_rule").from_port).toBe(9090);
+      expect(only(synthJson(built.environments[0].regional[0]), "aws_lb_target_group").port).toBe(9090);
+    });
+
+    it("creates the Load Balancer Controller's IRSA role, allowed to register targets in the API's target group only", () => {
+      const role = resources(primary, "aws_iam_role").find(([, r]) => r.name.endsWith("-lb-controller"))![1];
+      expect(role.name).toBe("skyline-production-eks-use1-lb-controller");
+      expect(role.assume_role_policy).toContain(
+        '"system:serviceaccount:kube-system:aws-load-balancer-controller"',
+      );
+      const statements = resources(primary, "aws_iam_role_policy")
+        .map(([, p]) => JSON.parse(p.policy).Statement)
+        .find((st) => JSON.stringify(st).includes("RegisterTargets"))!;
+      const register = statements.find((st: any) =>
+        st.Action.includes("elasticloadbalancing:RegisterTargets"),
+      );
+      expect(register).toEqual({
+        Effect: "Allow",
+        Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+        Resource:
+          "arn:aws:elasticloadbalancing:us-east-1:222222222222:targetgroup/skyline-production-eks-use1-api/*",
+      });
+      const describe = statements.find((st: any) => st.Resource === "*");
+      expect(describe.Action.every((a: string) => /^(elasticloadbalancing|ec2):Describe\w+$/.test(a))).toBe(
+        true,
+      );
+    });
+
     it("runs pods on Fargate when the config asks for it", () => {
       const fargate = buildApp([eksVariant("staging", (env) => (env.eks = { capacity: "fargate" }))], {
         outdir: outdir(),
@@ -222,6 +283,61 @@ describe("ECS and EKS environments side by side", () => {
       const json = synthJson(fargate.environments[0].eks![0]);
       expect(resources(json, "aws_eks_node_group")).toHaveLength(0);
       expect(only(json, "aws_eks_fargate_profile").selector[0]).toEqual({ namespace: "skyline" });
+    });
+  });
+
+  describe("the regional stack of an EKS environment", () => {
+    const eksRegional = synthed.get("skyline-production-eks-us-east-1")!;
+    const ecsRegional = synthed.get("skyline-production-us-east-1")!;
+
+    it("creates no ECS service, but keeps the ALB with its ip target group on the API port", () => {
+      for (const type of ["aws_ecs_cluster", "aws_ecs_service", "aws_ecs_task_definition"]) {
+        expect(resources(eksRegional, type)).toHaveLength(0);
+        expect(resources(ecsRegional, type)).toHaveLength(1);
+      }
+      expect(eksProduction.regional[0].service).toBeUndefined();
+      expect(only(eksRegional, "aws_lb_target_group")).toMatchObject({
+        name: "skyline-production-eks-use1-api",
+        target_type: "ip",
+        port: 8080,
+      });
+      expect(resources(eksRegional, "aws_lb")).toHaveLength(1);
+    });
+
+    it("keeps the data tier, backup and monitoring", () => {
+      for (const type of ["aws_db_instance", "aws_elasticache_replication_group", "aws_backup_plan"]) {
+        expect(resources(eksRegional, type).length).toBeGreaterThan(0);
+      }
+      expect(resources(eksRegional, "aws_cloudwatch_composite_alarm")).toHaveLength(1);
+    });
+
+    it("opens the data tier to no compute itself: only the proxy reaches the database (the cluster stack adds the pods)", () => {
+      const fromOtherGroups = resources(eksRegional, "aws_vpc_security_group_ingress_rule").filter(
+        ([, r]) => r.referenced_security_group_id,
+      );
+      expect(fromOtherGroups.map(([, r]) => r.description)).toEqual(["PostgreSQL from the RDS Proxy"]);
+      expect(
+        resources(eksRegional, "aws_vpc_security_group_egress_rule").map(([, r]) => r.description),
+      ).toEqual(["To PostgreSQL skyline-production-eks-use1-db"]);
+    });
+
+    it("alarms on the pods' CPU and memory from Container Insights instead of the ECS service", () => {
+      const names = resources(eksRegional, "aws_cloudwatch_metric_alarm").map(([, a]) => a.alarm_name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "skyline-production-eks-use1-eks-pod-cpu",
+          "skyline-production-eks-use1-eks-pod-memory",
+        ]),
+      );
+      expect(names.some((n) => n.includes("-ecs-"))).toBe(false);
+      const cpu = resources(eksRegional, "aws_cloudwatch_metric_alarm").find(([, a]) =>
+        a.alarm_name.endsWith("eks-pod-cpu"),
+      )![1];
+      expect(cpu.dimensions).toEqual({
+        ClusterName: "skyline-production-eks-use1-eks",
+        Namespace: "skyline",
+        Service: "skyline-api",
+      });
     });
   });
 
@@ -323,12 +439,29 @@ describe("ECS and EKS environments side by side", () => {
         },
       );
       const json = synthJson(built.environments[0].kubernetes![0]);
-      expect(resources(json, "kubernetes_manifest")).toHaveLength(0);
+      const kinds = resources(json, "kubernetes_manifest").map(([, m]) => m.manifest.kind);
+      expect(kinds).toEqual(["TargetGroupBinding"]);
       const env = only(json, "kubernetes_deployment_v1").spec.template.spec.container[0].env;
       expect(env.find((e: any) => e.name === "JWT_SECRET").value_from.secret_key_ref).toEqual({
         name: "skyline-api-secrets",
         key: "JWT_SECRET",
       });
+    });
+
+    it("binds the API's Service to the regional target group, found by its deterministic name", () => {
+      expect(primary.data!.aws_lb_target_group["api-target-group"]).toEqual({
+        name: "skyline-production-eks-use1-api",
+      });
+      const binding = resources(primary, "kubernetes_manifest")
+        .map(([, m]) => m.manifest)
+        .find((m) => m.kind === "TargetGroupBinding");
+      expect(binding.apiVersion).toBe("elbv2.k8s.aws/v1beta1");
+      expect(binding.spec).toEqual({
+        serviceRef: { name: "skyline-api", port: 80 },
+        targetGroupARN: "${data.aws_lb_target_group.api-target-group.arn}",
+        targetType: "ip",
+      });
+      expect(only(primary, "kubernetes_service_v1").spec.port[0].target_port).toBe("http");
     });
 
     it("takes replica bounds from the config, starting at the minimum", () => {
@@ -343,6 +476,90 @@ describe("ECS and EKS environments side by side", () => {
       const hpa = only(json, "kubernetes_horizontal_pod_autoscaler_v2").spec;
       expect([hpa.min_replicas, hpa.max_replicas]).toEqual([2, 6]);
     });
+  });
+});
+
+describe("synthesize(): guardrails, manifest and runbooks for both compute choices", () => {
+  const dir = join(outdir(), "out");
+  const result = synthesize([config("production"), eksVariant("production")], { outdir: dir });
+  const report = (env: string) =>
+    JSON.parse(readFileSync(join(dir, "skyline", env, "guardrails.json"), "utf8"));
+  const manifest = (env: string) =>
+    parseManifest(
+      JSON.parse(readFileSync(join(dir, "skyline", env, "manifest.json"), "utf8")),
+      `${env} manifest`,
+    );
+
+  it.each(["production", "production-eks"])(
+    "%s has zero guardrail errors, and every warning is suppressed with a reason",
+    (env) => {
+      const r = report(env);
+      expect(r.totals.errors).toBe(0);
+      expect(r.totals.warnings).toBe(0);
+      expect(r.suppressions.every((s: any) => s.reason.length >= 10)).toBe(true);
+    },
+  );
+
+  it("checks every stack of the EKS environment, the cluster and Kubernetes stacks included", () => {
+    expect(result.summaries.join("\n")).toMatch(/Guardrails \(production-eks\): \d+ rules, 11 stacks/);
+  });
+
+  it("writes an EKS manifest that names the cluster, namespace, Deployment and HPA, and no ECS service", () => {
+    const m = manifest("production-eks");
+    for (const [region, entry] of Object.entries(m.regions)) {
+      expect(entry.service).toBeUndefined();
+      expect(entry.kubernetes).toEqual({
+        cluster: `skyline-production-eks-${entry.regionCode}-eks`,
+        namespace: "skyline",
+        deployment: "skyline-api",
+        horizontalPodAutoscaler: "skyline-api",
+        minReplicas: 10,
+        maxReplicas: 100,
+      });
+      expect(entry.loadBalancer.targetGroups).toEqual([`skyline-production-eks-${entry.regionCode}-api`]);
+      expect(entry.alarms.names).toContain(`skyline-production-eks-${entry.regionCode}-eks-pod-cpu`);
+      expect(region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    }
+    expect(m.configFields).toMatchObject({
+      serviceMinTasks: "eks.minReplicas",
+      serviceMaxTasks: "eks.maxReplicas",
+    });
+  });
+
+  it("names in the EKS manifest what the EKS stacks actually create", () => {
+    const m = manifest("production-eks");
+    const cluster = JSON.parse(
+      readFileSync(join(dir, "stacks", "skyline-production-eks-us-east-1-eks", "cdk.tf.json"), "utf8"),
+    );
+    const k8s = JSON.parse(
+      readFileSync(join(dir, "stacks", "skyline-production-eks-us-east-1-k8s", "cdk.tf.json"), "utf8"),
+    );
+    const entry = m.regions["us-east-1"].kubernetes!;
+    expect(only(cluster, "aws_eks_cluster").name).toBe(entry.cluster);
+    expect(only(k8s, "kubernetes_deployment_v1").metadata.name).toBe(entry.deployment);
+    expect(only(k8s, "kubernetes_namespace_v1").metadata.name).toBe(entry.namespace);
+    const hpa = only(k8s, "kubernetes_horizontal_pod_autoscaler_v2");
+    expect([hpa.metadata.name, hpa.spec.min_replicas, hpa.spec.max_replicas]).toEqual([
+      entry.horizontalPodAutoscaler,
+      entry.minReplicas,
+      entry.maxReplicas,
+    ]);
+  });
+
+  it("keeps the ECS manifest's service block", () => {
+    expect(manifest("production").regions["us-east-1"].service?.service).toMatch(/^skyline-production-use1/);
+    expect(manifest("production").regions["us-east-1"].kubernetes).toBeUndefined();
+  });
+
+  it("writes the EKS runbooks with kubectl, not ECS commands", () => {
+    const rollback = readFileSync(
+      join(dir, "skyline", "production-eks", "runbooks", "deploy-rollback.md"),
+      "utf8",
+    );
+    expect(rollback).toContain(
+      "kubectl --context skyline-production-eks-use1-eks -n skyline rollout undo deployment skyline-api",
+    );
+    expect(rollback).not.toMatch(/aws ecs /);
   });
 });
 

@@ -31,7 +31,7 @@ function manifestNames(m: OpsManifest): string[] {
         ...(r.database.proxy.readerEndpointName ? [r.database.proxy.readerEndpointName] : []),
       );
     if (r.cache) names.push(r.cache.replicationGroupId);
-    names.push(r.service.cluster, r.service.service, r.loadBalancer.name, ...r.loadBalancer.targetGroups);
+    names.push(r.service!.cluster, r.service!.service, r.loadBalancer.name, ...r.loadBalancer.targetGroups);
     if (r.backup) names.push(r.backup.vaultName, ...(r.backup.planName ? [r.backup.planName] : []));
     names.push(r.alarms.regionUnhealthy, ...r.alarms.names);
   }
@@ -108,7 +108,7 @@ it("writes nothing for an environment whose synth failed its guardrails", () => 
     synthesize(loadEnvironments(["staging"]), {
       outdir: dir,
       customize: ({ environments }) => {
-        environments[0].regional[0].service.service.addOverride(
+        environments[0].regional[0].service!.service.addOverride(
           "network_configuration.assign_public_ip",
           true,
         );

@@ -9,7 +9,13 @@ import { PromoteReadReplicaCommand, type DBInstance } from "@aws-sdk/client-rds"
 import type { Context } from "../core/context";
 import { dbLabel, describeInstance, isReplica, pendingModifications } from "../core/database";
 import { FailedError, UsageError } from "../core/errors";
-import { alarmsInAlarm, maxReplicaLagSeconds, serviceHealth, targetHealth } from "../core/health";
+import {
+  alarmsInAlarm,
+  kubernetesHealthDetail,
+  maxReplicaLagSeconds,
+  serviceHealth,
+  targetHealth,
+} from "../core/health";
 import { formatElapsed } from "../core/output";
 import { executePlan, type Check } from "../core/plan";
 import { waitForChangeThenSettle } from "../core/waiter";
@@ -46,7 +52,8 @@ export async function run(ctx: Context, options: FailoverDbOptions): Promise<voi
   const pending = pendingModifications(instance);
   const lag = await maxReplicaLagSeconds(ctx, region, replica.id);
   const firing = await alarmsInAlarm(ctx, region, target);
-  const service = await serviceHealth(ctx, region, target);
+  // On EKS the pods' health is the ALB's view of them (the healthy targets below).
+  const service = target.service ? await serviceHealth(ctx, region, target) : undefined;
   const targets = await targetHealth(ctx, region, target);
   const healthyTargets = targets.reduce((n, t) => n + t.healthy, 0);
 
@@ -82,8 +89,11 @@ export async function run(ctx: Context, options: FailoverDbOptions): Promise<voi
     },
     {
       name: `service healthy in ${region}`,
-      ok: service.healthy && healthyTargets > 0,
-      detail: `${target.service.service} ${service.status} ${service.running}/${service.desired} running, ${healthyTargets} healthy targets`,
+      ok: (service?.healthy ?? true) && healthyTargets > 0,
+      detail:
+        service && target.service
+          ? `${target.service.service} ${service.status} ${service.running}/${service.desired} running, ${healthyTargets} healthy targets`
+          : kubernetesHealthDetail(target.kubernetes!, healthyTargets),
     },
   ];
 

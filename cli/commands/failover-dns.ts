@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-route-53";
 import type { Context } from "../core/context";
 import { UsageError } from "../core/errors";
-import { alarmsInAlarm, serviceHealth, targetHealth } from "../core/health";
+import { alarmsInAlarm, kubernetesHealthDetail, serviceHealth, targetHealth } from "../core/health";
 import { executePlan } from "../core/plan";
 import { waitForChangeThenSettle } from "../core/waiter";
 
@@ -102,7 +102,8 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
     ? await passingShare(ctx, targetRecord.HealthCheckId)
     : undefined;
   const firing = await alarmsInAlarm(ctx, options.to, entry);
-  const service = await serviceHealth(ctx, options.to, entry);
+  // On EKS the pods' health is the ALB's view of them (the healthy targets below).
+  const service = entry.service ? await serviceHealth(ctx, options.to, entry) : undefined;
   const healthyTargets = (await targetHealth(ctx, options.to, entry)).reduce((n, t) => n + t.healthy, 0);
 
   const plan = {
@@ -138,8 +139,10 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
       },
       {
         name: `service healthy in ${options.to}`,
-        ok: service.healthy && healthyTargets > 0,
-        detail: `${service.running}/${service.desired} running, ${healthyTargets} healthy targets`,
+        ok: (service?.healthy ?? true) && healthyTargets > 0,
+        detail: service
+          ? `${service.running}/${service.desired} running, ${healthyTargets} healthy targets`
+          : kubernetesHealthDetail(entry.kubernetes!, healthyTargets),
       },
     ],
     steps: [

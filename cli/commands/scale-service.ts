@@ -10,7 +10,7 @@ import {
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import type { Context } from "../core/context";
 import { UsageError } from "../core/errors";
-import { serviceHealth, type ServiceHealth } from "../core/health";
+import { ecsService, serviceHealth, type ServiceHealth } from "../core/health";
 import { driftNotice, executePlan, type Check } from "../core/plan";
 import { waitForChangeThenSettle } from "../core/waiter";
 
@@ -29,7 +29,8 @@ export async function run(ctx: Context, options: ScaleServiceOptions): Promise<v
   }
   const region = ctx.region();
   const entry = ctx.regionManifest(region, "--region");
-  const { cluster, service, autoscaling } = entry.service;
+  // On EKS the HorizontalPodAutoscaler owns the scale: exit 2 with the kubectl equivalent.
+  const { cluster, service, autoscaling } = ecsService(entry, region, "scale service");
   const label = `ECS service ${service} (${region})`;
   const fields = ctx.manifest().configFields;
   if (byRange && !autoscaling) {

@@ -51,13 +51,20 @@ async function regionStatus(ctx: Context, region: string, entry: RegionManifest)
         return { id, status: group?.Status ?? "missing", nodeType: group?.CacheNodeType ?? null };
       })
     : undefined;
-  const service = await section(() => serviceHealth(ctx, region, entry));
+  const service = entry.service ? await section(() => serviceHealth(ctx, region, entry)) : undefined;
+  // EKS: skyline reads no Kubernetes API; name the workload and the kubectl line that shows it.
+  const kubernetes = entry.kubernetes
+    ? {
+        ...entry.kubernetes,
+        kubectl: `kubectl -n ${entry.kubernetes.namespace} get deployment,hpa ${entry.kubernetes.deployment}`,
+      }
+    : undefined;
   const loadBalancer = await section(async () => ({
     name: entry.loadBalancer.name,
     targetGroups: await targetHealth(ctx, region, entry),
   }));
   const alarms = await section(() => alarmsInAlarm(ctx, region, entry));
-  return { region, role: entry.role, database, cache, service, loadBalancer, alarms };
+  return { region, role: entry.role, database, cache, service, kubernetes, loadBalancer, alarms };
 }
 
 type RegionStatus = Awaited<ReturnType<typeof regionStatus>>;
@@ -85,9 +92,16 @@ function printText(ctx: Context, regions: RegionStatus[]): void {
       )}`,
     );
     out.text(`  cache     ${show(r.cache, (c) => `${c.id} ${c.status}`)}`);
-    out.text(
-      `  service   ${show(r.service, (s) => `${s.status} ${s.running}/${s.desired} running${s.pending ? `, ${s.pending} pending` : ""}`)}`,
-    );
+    if (r.kubernetes) {
+      const k = r.kubernetes;
+      out.text(
+        `  pods      EKS ${k.namespace}/${k.deployment} in ${k.cluster} (HPA ${k.minReplicas}-${k.maxReplicas}); ready pods are the healthy ALB targets; ${k.kubectl}`,
+      );
+    } else {
+      out.text(
+        `  service   ${show(r.service, (s) => `${s.status} ${s.running}/${s.desired} running${s.pending ? `, ${s.pending} pending` : ""}`)}`,
+      );
+    }
     out.text(
       `  alb       ${show(r.loadBalancer, (lb) => `${lb.name} ${lb.targetGroups.map((t) => `${t.targetGroup} ${t.healthy}/${t.total} healthy`).join(", ")}`)}`,
     );

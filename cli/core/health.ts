@@ -1,6 +1,8 @@
 /**
  * Read-only health probes shared by `status` and the failover pre-checks: alarms in ALARM,
- * ECS service counts, ALB target health and RDS replica lag.
+ * ECS service counts, ALB target health and RDS replica lag. On EKS (a manifest region with
+ * `kubernetes` instead of `service`) skyline reads no Kubernetes API: the pods' health is what the
+ * ALB's target group says about them.
  */
 import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
@@ -8,8 +10,13 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { RegionManifest } from "../../constructs/runbooks/manifest-schema";
+import type {
+  KubernetesManifest,
+  RegionManifest,
+  ServiceManifest,
+} from "../../constructs/runbooks/manifest-schema";
 import type { Context } from "./context";
+import { UsageError } from "./errors";
 
 /** Names of the region's manifest alarms currently in ALARM. */
 export async function alarmsInAlarm(ctx: Context, region: string, entry: RegionManifest): Promise<string[]> {
@@ -49,12 +56,44 @@ export interface ServiceHealth {
   readonly healthy: boolean;
 }
 
+/**
+ * The region's ECS service, for commands that act on ECS.
+ * @param action what the caller was about to do, for the message, e.g. `scale service`
+ * @throws UsageError (exit 2) naming the kubectl equivalent when the region runs the API on EKS
+ */
+export function ecsService(entry: RegionManifest, region: string, action: string): ServiceManifest {
+  if (entry.service) return entry.service;
+  const k = entry.kubernetes;
+  throw new UsageError(
+    k
+      ? `${region} runs the API on EKS (cluster ${k.cluster}), not ECS: \`${action}\` acts on ECS services only. ` +
+          `Use kubectl against ${k.cluster}: ${kubectlHint(k)}.`
+      : `${region} has no service in the manifest; regenerate it with npm run synth.`,
+  );
+}
+
+/** The kubectl lines that do on EKS what `scale service` does on ECS. */
+export function kubectlHint(k: KubernetesManifest): string {
+  return (
+    `kubectl -n ${k.namespace} get deployment,hpa ${k.deployment}; ` +
+    `kubectl -n ${k.namespace} patch hpa ${k.horizontalPodAutoscaler} -p '{"spec":{"minReplicas":<min>,"maxReplicas":<max>}}'`
+  );
+}
+
+/** Failover pre-check detail on EKS: the healthy targets are the ready pods the ALB can reach. */
+export function kubernetesHealthDetail(k: KubernetesManifest, healthyTargets: number): string {
+  return (
+    `EKS deployment ${k.namespace}/${k.deployment} in ${k.cluster}: ${healthyTargets} healthy pods in the ALB target group ` +
+    `(replica counts: kubectl -n ${k.namespace} get deployment ${k.deployment})`
+  );
+}
+
 export async function serviceHealth(
   ctx: Context,
   region: string,
   entry: RegionManifest,
 ): Promise<ServiceHealth> {
-  const { cluster, service } = entry.service;
+  const { cluster, service } = ecsService(entry, region, "service health");
   const response = await ctx.call(`ECS service ${service} (${region})`, () =>
     ctx.clients.ecs(region).send(new DescribeServicesCommand({ cluster, services: [service] })),
   );

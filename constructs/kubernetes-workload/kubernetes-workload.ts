@@ -14,6 +14,7 @@ import {
   KUBERNETES_WORKLOAD_DEFAULTS as D,
   ZONE_TOPOLOGY_KEY,
 } from "./workload-defaults";
+import { TargetGroupBinding } from "./target-group-binding";
 import { ExternalSecrets, type WorkloadSecrets } from "./workload-secrets";
 
 export interface KubernetesWorkloadProps {
@@ -33,6 +34,12 @@ export interface KubernetesWorkloadProps {
   readonly containerPort?: number;
   /** Port the ClusterIP Service listens on. @default 80 */
   readonly servicePort?: number;
+  /**
+   * An existing ALB target group (target type `ip`) to register the pods in, through a
+   * `TargetGroupBinding` (the AWS Load Balancer Controller must be installed). @default none: the
+   * Service is reachable inside the cluster only
+   */
+  readonly targetGroupArn?: string;
   /** Pods when first created; the autoscaler owns the count afterwards. @default 10 */
   readonly replicas?: number;
   /** Extra pods a rollout may start above the desired count. @default 3 */
@@ -82,6 +89,8 @@ export class KubernetesWorkload extends Construct {
   readonly autoscaler: HorizontalPodAutoscalerV2;
   readonly disruptionBudget: PodDisruptionBudgetV1;
   readonly externalSecrets?: ExternalSecrets;
+  /** Registers the pods in `targetGroupArn`, when given. */
+  readonly targetGroupBinding?: TargetGroupBinding;
   /** Labels that select the pods. */
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly namespaceName: string;
@@ -250,6 +259,7 @@ export class KubernetesWorkload extends Construct {
       lifecycle: { ignoreChanges: ["spec[0].replicas"] },
     });
 
+    const servicePort = props.servicePort ?? D.servicePort;
     this.service = new ServiceV1(this, "service", {
       metadata: { name, namespace, labels },
       spec: {
@@ -258,13 +268,23 @@ export class KubernetesWorkload extends Construct {
         port: [
           {
             name: "http",
-            port: props.servicePort ?? D.servicePort,
+            port: servicePort,
             targetPort: "http",
             protocol: "TCP",
           },
         ],
       },
     });
+
+    if (props.targetGroupArn !== undefined) {
+      this.targetGroupBinding = new TargetGroupBinding(this, "target-group-binding", {
+        name,
+        // The Service's namespace reference orders the binding after the namespace and the Service.
+        namespace: this.service.metadata.namespace,
+        servicePort,
+        targetGroupArn: props.targetGroupArn,
+      });
+    }
 
     const utilization = (resource: "cpu" | "memory", percent: number) => ({
       type: "Resource",

@@ -41,6 +41,17 @@ export function validateWorkload(props: KubernetesWorkloadProps): void {
     );
   }
 
+  const tg = props.targetGroupArn;
+  if (
+    tg !== undefined &&
+    known(tg) &&
+    !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/.test(tg)
+  ) {
+    fail(
+      `targetGroupArn "${tg}" is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>); pass the lookup's arn`,
+    );
+  }
+
   const num = (prop: keyof typeof D, min = 1, max = Number.MAX_SAFE_INTEGER): number => {
     const value = (props[prop as keyof KubernetesWorkloadProps] as number | undefined) ?? D[prop];
     if (known(value) && (!Number.isInteger(value) || value < min || value > max)) {

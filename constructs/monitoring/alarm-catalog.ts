@@ -14,6 +14,15 @@ export interface ServiceTarget {
   readonly serviceName: string;
 }
 
+/** The API on EKS: Container Insights publishes pod metrics per Kubernetes Service. */
+export interface KubernetesTarget {
+  /** EKS cluster name (the `ClusterName` dimension). */
+  readonly clusterName: string;
+  readonly namespace: string;
+  /** The Kubernetes Service in front of the API's pods (the `Service` dimension). */
+  readonly serviceName: string;
+}
+
 export type DatabaseRole = "writer" | "reader" | "cross-region-replica";
 
 export interface DatabaseTarget {
@@ -147,6 +156,36 @@ export function serviceAlarms(service: ServiceTarget, t: ResolvedThresholds): Al
   return [
     saturation("ecs-cpu", "CPUUtilization", t.ecsCpuPercent),
     saturation("ecs-memory", "MemoryUtilization", t.ecsMemoryPercent),
+  ];
+}
+
+/**
+ * The same saturation alarms for the API's pods on EKS, from Container Insights (the CloudWatch
+ * observability add-on). The `_over_pod_limit` metrics are relative to each pod's limit; plain
+ * `pod_cpu_utilization` is relative to the node and would never reach the threshold on a big node.
+ */
+export function kubernetesAlarms(target: KubernetesTarget, t: ResolvedThresholds): AlarmSpec[] {
+  const dimensions = {
+    ClusterName: target.clusterName,
+    Namespace: target.namespace,
+    Service: target.serviceName,
+  };
+  const saturation = (key: string, metricName: string, what: string, threshold: number): AlarmSpec => ({
+    key,
+    description: `Pods of ${target.namespace}/${target.serviceName} in ${target.clusterName} average ${what} above ${threshold} % of their limit for 5 minutes despite the HorizontalPodAutoscaler. Missing data is not breaching: no pods is reported by alb-no-healthy-hosts, and the metric needs Container Insights on the cluster.`,
+    section: "Service",
+    source: metric("ContainerInsights", metricName, dimensions, { statistic: "Average" }),
+    comparison: "GreaterThanThreshold",
+    threshold,
+    thresholdLabel: `${threshold} %`,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    treatMissingData: "notBreaching",
+    regionUnhealthy: false,
+  });
+  return [
+    saturation("eks-pod-cpu", "pod_cpu_utilization_over_pod_limit", "CPU", t.podCpuPercent),
+    saturation("eks-pod-memory", "pod_memory_utilization_over_pod_limit", "memory", t.podMemoryPercent),
   ];
 }
 

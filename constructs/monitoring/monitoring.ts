@@ -5,10 +5,12 @@ import { Construct } from "constructs";
 import {
   cacheAlarms,
   databaseAlarms,
+  kubernetesAlarms,
   loadBalancerAlarms,
   serviceAlarms,
   type CacheTarget,
   type DatabaseTarget,
+  type KubernetesTarget,
   type LoadBalancerTarget,
   type ServiceTarget,
 } from "./alarm-catalog";
@@ -23,7 +25,10 @@ export interface MonitoringProps {
   /** The stack's region (dashboard graphs and the topic policy name it). */
   readonly region: string;
   readonly loadBalancer: LoadBalancerTarget;
-  readonly service: ServiceTarget;
+  /** The API on ECS: CPU and memory alarms on the service. Pass this or `kubernetes`, not both. @default none */
+  readonly service?: ServiceTarget;
+  /** The API on EKS: CPU and memory alarms on its pods (Container Insights). @default none */
+  readonly kubernetes?: KubernetesTarget;
   /** Database instances in this region and their roles. @default none */
   readonly databases?: readonly DatabaseTarget[];
   /** The region's Redis replication group. @default none */
@@ -82,7 +87,8 @@ export class Monitoring extends Construct {
     checkTargets(owner, props);
     this.specs = [
       ...loadBalancerAlarms(props.loadBalancer, this.thresholds),
-      ...serviceAlarms(props.service, this.thresholds),
+      ...(props.service ? serviceAlarms(props.service, this.thresholds) : []),
+      ...(props.kubernetes ? kubernetesAlarms(props.kubernetes, this.thresholds) : []),
       ...(props.databases ?? []).flatMap((db) => databaseAlarms(db, name, this.thresholds)),
       ...(props.cache ? cacheAlarms(props.cache, name, this.thresholds) : []),
     ];
@@ -187,11 +193,33 @@ function metricArguments(spec: AlarmSpec) {
 }
 
 function checkTargets(owner: string, props: MonitoringProps): void {
+  // The API runs on exactly one of ECS or EKS; its saturation alarms watch that one.
+  if (props.service && props.kubernetes) {
+    throw new Error(
+      `${owner}: pass service (ECS) or kubernetes (EKS), not both; the API runs on one of them`,
+    );
+  }
+  if (!props.service && !props.kubernetes) {
+    throw new Error(
+      `${owner}: service (ECS) or kubernetes (EKS) is required; its CPU and memory alarms watch the API`,
+    );
+  }
   const required: [string, string | undefined][] = [
     ["loadBalancer.arnSuffix", props.loadBalancer?.arnSuffix],
     ["loadBalancer.targetGroupArnSuffix", props.loadBalancer?.targetGroupArnSuffix],
-    ["service.clusterName", props.service?.clusterName],
-    ["service.serviceName", props.service?.serviceName],
+    ...(props.service
+      ? ([
+          ["service.clusterName", props.service.clusterName],
+          ["service.serviceName", props.service.serviceName],
+        ] as [string, string | undefined][])
+      : []),
+    ...(props.kubernetes
+      ? ([
+          ["kubernetes.clusterName", props.kubernetes.clusterName],
+          ["kubernetes.namespace", props.kubernetes.namespace],
+          ["kubernetes.serviceName", props.kubernetes.serviceName],
+        ] as [string, string | undefined][])
+      : []),
   ];
   for (const [prop, value] of required) {
     if (!value)

@@ -24,6 +24,13 @@ export interface MonitoringThresholds {
   readonly ecsCpuPercent?: number;
   /** ECS service average memory (autoscaling targets 80 %). @default 90 */
   readonly ecsMemoryPercent?: number;
+  /**
+   * EKS pods' average CPU as a percentage of their CPU limit (the HPA scales at 70 % of the request,
+   * half the limit by default), so this means throttling despite the autoscaler. @default 90
+   */
+  readonly podCpuPercent?: number;
+  /** EKS pods' average memory as a percentage of their memory limit (OOM kills follow). @default 90 */
+  readonly podMemoryPercent?: number;
   /** RDS instance CPU. @default 80 */
   readonly rdsCpuPercent?: number;
   /** Alarm when free storage falls below this many GiB. @default 10 */
@@ -51,6 +58,8 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   minHealthyHosts: 1,
   ecsCpuPercent: 90,
   ecsMemoryPercent: 90,
+  podCpuPercent: 90,
+  podMemoryPercent: 90,
   rdsCpuPercent: 80,
   rdsFreeStorageGiB: 10,
   rdsConnections: 400,
@@ -72,6 +81,8 @@ const RANGES: Record<keyof MonitoringThresholds, Range> = {
   minHealthyHosts: [1, 1_000, true],
   ecsCpuPercent: [1, 100],
   ecsMemoryPercent: [1, 100],
+  podCpuPercent: [1, 100],
+  podMemoryPercent: [1, 100],
   rdsCpuPercent: [1, 100],
   rdsFreeStorageGiB: [1, 65_536],
   rdsConnections: [1, 100_000, true],

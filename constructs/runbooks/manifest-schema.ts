@@ -131,6 +131,25 @@ export const serviceSchema = z
   })
   .describe("The region's ECS service running the API.");
 
+export const kubernetesSchema = z
+  .object({
+    cluster: resourceName.max(100).describe("EKS cluster name, e.g. `skyline-production-use1-eks`."),
+    namespace: resourceName.max(63).describe("Namespace of the API's workload."),
+    deployment: resourceName.max(253).describe("Deployment running the API's pods."),
+    horizontalPodAutoscaler: resourceName
+      .max(253)
+      .describe("HorizontalPodAutoscaler that owns the Deployment's replica count."),
+    minReplicas: positiveInt.describe("Fewest pods the config asks for."),
+    maxReplicas: positiveInt.describe("Most pods the config asks for."),
+  })
+  .refine((k) => k.minReplicas <= k.maxReplicas, {
+    message: "minReplicas must not exceed maxReplicas",
+    path: ["minReplicas"],
+  })
+  .describe(
+    "The region's API on EKS (compute eks): act on it with kubectl; the ALB target group holds its pods.",
+  );
+
 export const regionSchema = z
   .object({
     role: z.enum(["primary", "secondary"]).describe("primary holds the writer; secondaries hold replicas."),
@@ -141,7 +160,12 @@ export const regionSchema = z
     stack: z.string().min(1).describe("CDKTF stack name of this region."),
     database: databaseSchema.optional(),
     cache: cacheSchema.optional(),
-    service: serviceSchema,
+    service: serviceSchema
+      .optional()
+      .describe(
+        "The region's ECS service running the API (compute ecs). Exactly one of service, kubernetes.",
+      ),
+    kubernetes: kubernetesSchema.optional(),
     loadBalancer: z
       .object({
         name: z.string().min(1).max(32).describe("ALB name."),
@@ -255,6 +279,16 @@ export const opsManifestSchema = z
           message: "only primaryRegion may be primary",
         });
       }
+      // The API runs on exactly one of ECS and EKS; the CLI picks its checks by which one is present.
+      if ((region.service === undefined) === (region.kubernetes === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", name, region.service ? "kubernetes" : "service"],
+          message: region.service
+            ? "a region runs the API on ECS (service) or EKS (kubernetes), not both; remove one"
+            : "missing: give the region's API as service (ECS) or kubernetes (EKS)",
+        });
+      }
       (region.database?.instances ?? []).forEach((instance, index) => {
         if (instance.sourceRegion !== undefined && !m.regions[instance.sourceRegion]) {
           ctx.addIssue({
@@ -283,6 +317,7 @@ export type DatabaseManifest = z.infer<typeof databaseSchema>;
 export type DatabaseInstanceManifest = z.infer<typeof databaseInstanceSchema>;
 export type CacheManifest = z.infer<typeof cacheSchema>;
 export type ServiceManifest = z.infer<typeof serviceSchema>;
+export type KubernetesManifest = z.infer<typeof kubernetesSchema>;
 
 /** Thrown by parseManifest; `issues` lists every bad field as `path: message`. */
 export class ManifestError extends Error {
@@ -322,6 +357,14 @@ export function manifestJsonSchema(): Record<string, unknown> {
   return {
     $id: "https://skyline.dev/schemas/manifest.schema.json",
     title: "skyline ops manifest",
-    ...z.toJSONSchema(opsManifestSchema, { io: "input" }),
+    ...z.toJSONSchema(opsManifestSchema, {
+      io: "input",
+      override: (ctx) => {
+        // Refinements do not reach JSON Schema: say "exactly one of service, kubernetes" in its terms.
+        if (ctx.zodSchema === regionSchema) {
+          ctx.jsonSchema.oneOf = [{ required: ["service"] }, { required: ["kubernetes"] }];
+        }
+      },
+    }),
   };
 }

@@ -5,6 +5,7 @@
 import { code, table } from "../markdown";
 import type { RunbookDocument, RunbookStep } from "../runbook-document";
 import type { DrTarget, RunbookFacts } from "../runbook-facts";
+import { kubeconfig, kubectl, kubernetesOf, workloadName } from "./kubernetes";
 
 const NAME = "database-failover";
 
@@ -15,6 +16,8 @@ function title(f: RunbookFacts): string {
 /** Commands that stop the old primary region's API from writing: scale its service to zero. */
 function fenceService(f: RunbookFacts): RunbookStep {
   const region = f.primaryRegion;
+  const k = kubernetesOf(f, region);
+  if (k || !f.primary.service) return fencePods(f, region);
   const { cluster, service, autoscaling } = f.primary.service;
   return {
     text: [
@@ -49,6 +52,60 @@ function fenceService(f: RunbookFacts): RunbookStep {
         region,
       ),
     ],
+  };
+}
+
+/** EKS: scale the Deployment to zero; the HPA leaves a Deployment at 0 replicas alone. */
+function fencePods(f: RunbookFacts, region: string): RunbookStep {
+  const k = kubernetesOf(f, region)!;
+  return {
+    text: [
+      `If ${code(region)} is still partly up, stop its API from writing to the old writer first, so ` +
+        `nothing is written there after the promotion (split brain): scale ${workloadName(k)} to 0 pods ` +
+        `with ${kubectl(k, `scale deployment ${k.deployment} --replicas 0`)} (the HorizontalPodAutoscaler ` +
+        "does not scale a Deployment that is at 0). The cluster API must still answer.",
+    ],
+    aws: kubeconfig(f, k, region),
+  };
+}
+
+/** The name of the region's API, ECS service or EKS Deployment, as inline code. */
+function apiName(f: RunbookFacts, region: string): string {
+  const entry = f.region(region);
+  return entry.service ? code(entry.service.service) : workloadName(entry.kubernetes!);
+}
+
+/** Restart the API in the promoted region so its connection pools reopen against the new writer. */
+function reconnectStep(f: RunbookFacts, target: DrTarget): RunbookStep {
+  const to = target.region;
+  const db = target.entry.database;
+  const reads =
+    `The API in ${code(to)} reads ${code(db?.secretName ?? "its database secret")}` +
+    (db?.proxy ? ` through ${code(db.proxy.name)}` : "") +
+    `, which already names ${code(target.replica.id)}.`;
+  const service = target.entry.service;
+  const k = target.entry.kubernetes;
+  if (!service && k) {
+    return {
+      title: "Reconnect the API in the new region",
+      text: [
+        `${reads} Restart its pods so connection pools reopen as writers: ` +
+          `${kubectl(k, `rollout restart deployment ${k.deployment}`)}, then ` +
+          `${kubectl(k, `rollout status deployment ${k.deployment}`)}.`,
+      ],
+      aws: kubeconfig(f, k, to),
+    };
+  }
+  return {
+    title: "Reconnect the API in the new region",
+    text: [`${reads} Restart its tasks so connection pools reopen as writers.`],
+    aws: service
+      ? f.aws(
+          "ecs update-service",
+          [["--cluster", service.cluster], ["--service", service.service], ["--force-new-deployment"]],
+          to,
+        )
+      : [],
   };
 }
 
@@ -153,7 +210,6 @@ export function databaseFailoverRunbook(f: RunbookFacts): RunbookDocument {
   const to = target.region;
   const replica = target.replica.id;
   const oldWriter = target.replica.sourceId ?? f.writer(from)?.id;
-  const db = target.entry.database;
   const rpo = f.manifest.targets.rpoSeconds;
   const multiAz = f.primary.database?.multiAz === true;
   const cacheGlobal = f.primary.cache?.globalDatastoreId && target.entry.cache?.globalDatastoreId;
@@ -264,23 +320,7 @@ export function databaseFailoverRunbook(f: RunbookFacts): RunbookDocument {
           ...(f.manifest.global ? [f.skyline(`failover dns --to ${to}`)] : []),
         ],
       },
-      {
-        title: "Reconnect the API in the new region",
-        text: [
-          `The API in ${code(to)} reads ${code(db?.secretName ?? "its database secret")}` +
-            (db?.proxy ? ` through ${code(db.proxy.name)}` : "") +
-            `, which already names ${code(replica)}. Restart its tasks so connection pools reopen as writers.`,
-        ],
-        aws: f.aws(
-          "ecs update-service",
-          [
-            ["--cluster", target.entry.service.cluster],
-            ["--service", target.entry.service.service],
-            ["--force-new-deployment"],
-          ],
-          to,
-        ),
-      },
+      reconnectStep(f, target),
       ...otherTargets(f, target),
     ],
     postChecks: [
@@ -317,7 +357,7 @@ export function databaseFailoverRunbook(f: RunbookFacts): RunbookDocument {
       },
     ],
     followUps: [
-      `Fence the old primary ${code(oldWriter ?? "")} in ${code(from)}: keep ${code(f.primary.service.service)} ` +
+      `Fence the old primary ${code(oldWriter ?? "")} in ${code(from)}: keep ${apiName(f, from)} ` +
         "at 0 tasks and let nothing write to it when the region returns; take a final snapshot before removing it.",
       ...(otherReplicas.length > 0
         ? [

@@ -5,6 +5,7 @@
 import { code } from "../markdown";
 import type { RunbookDocument, RunbookStep } from "../runbook-document";
 import type { RunbookFacts } from "../runbook-facts";
+import { kubeconfig, kubectl, kubernetesOf, workloadName } from "./kubernetes";
 
 /** Node sizes in order; the next one up is the runbook's suggestion for a bigger node. */
 const SIZES = [
@@ -32,8 +33,34 @@ export function nextNodeType(nodeType: string): string | undefined {
   return `${prefix}.${family}.${SIZES[index + 1]}`;
 }
 
+/** EKS: the HorizontalPodAutoscaler owns the pod count; widen its range. */
+function podsStep(f: RunbookFacts, region: string): RunbookStep {
+  const k = kubernetesOf(f, region)!;
+  const fields = f.manifest.configFields;
+  const min = k.minReplicas * 2;
+  const max = Math.max(min, k.maxReplicas * 2);
+  const range = JSON.stringify({ spec: { minReplicas: min, maxReplicas: max } });
+  return {
+    title: `More API pods in ${region}`,
+    text: [
+      `The HorizontalPodAutoscaler ${code(k.horizontalPodAutoscaler)} keeps ${workloadName(k)} between ` +
+        `${k.minReplicas} and ${k.maxReplicas} pods. If it sits at the maximum, double the range (here to ${min}–${max}) ` +
+        `with ${kubectl(k, `patch hpa ${k.horizontalPodAutoscaler} -p '${range}'`)}; check it with ` +
+        `${kubectl(k, `get hpa,deployment ${k.deployment}`)}. (${code("scale service")} acts on ECS services only.)`,
+      "More pods need node capacity: pods stuck in Pending mean the node group is at its maximum size " +
+        "(raise it in the EKS console or the config's node sizes).",
+      `Drift: the next deploy resets this unless ${code(fields.file)} → ${code(fields.serviceMinTasks)} / ` +
+        `${code(fields.serviceMaxTasks)} change too.`,
+    ],
+    skyline: [f.skyline("status", region)],
+    aws: kubeconfig(f, k, region),
+  };
+}
+
 function serviceStep(f: RunbookFacts, region: string): RunbookStep {
-  const { cluster, service, autoscaling } = f.region(region).service;
+  const entry = f.region(region);
+  if (!entry.service) return podsStep(f, region);
+  const { cluster, service, autoscaling } = entry.service;
   const fields = f.manifest.configFields;
   if (!autoscaling) {
     return {
@@ -231,6 +258,34 @@ function cacheStep(f: RunbookFacts, region: string): RunbookStep[] {
   ];
 }
 
+function deployCheck(f: RunbookFacts, region: string): RunbookStep {
+  const text =
+    "Rule out a bad deploy and a retry storm: compare the start of the spike with the last deploy " +
+    "and with request counts per client.";
+  const service = f.primary.service;
+  const k = kubernetesOf(f, region);
+  if (!service && k) {
+    return {
+      text: [`${text} On EKS: ${kubectl(k, `rollout history deployment ${k.deployment}`)}.`],
+      aws: kubeconfig(f, k, region),
+    };
+  }
+  return {
+    text: [text],
+    aws: service
+      ? f.aws(
+          "ecs describe-services",
+          [
+            ["--cluster", service.cluster],
+            ["--services", service.service],
+            ["--query", "'services[0].[runningCount,desiredCount,deployments[0].createdAt]'"],
+          ],
+          region,
+        )
+      : [],
+  };
+}
+
 export function scaleOutRunbook(f: RunbookFacts): RunbookDocument {
   const region = f.primaryRegion;
   const t = f.manifest.targets;
@@ -263,21 +318,7 @@ export function scaleOutRunbook(f: RunbookFacts): RunbookDocument {
           region,
         ),
       },
-      {
-        text: [
-          "Rule out a bad deploy and a retry storm: compare the start of the spike with the last deploy " +
-            "and with request counts per client.",
-        ],
-        aws: f.aws(
-          "ecs describe-services",
-          [
-            ["--cluster", f.primary.service.cluster],
-            ["--services", f.primary.service.service],
-            ["--query", "'services[0].[runningCount,desiredCount,deployments[0].createdAt]'"],
-          ],
-          region,
-        ),
-      },
+      deployCheck(f, region),
     ],
     procedure: [serviceStep(f, region), ...databaseStep(f, region), ...cacheStep(f, region)],
     postChecks: [

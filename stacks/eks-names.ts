@@ -1,0 +1,42 @@
+import type { EnvironmentConfig } from "./config/schema";
+import { regionalPrefix } from "./naming";
+
+/**
+ * Names the regional, cluster and Kubernetes stacks (and the ops manifest) agree on without a
+ * cross-stack reference. A module of its own, without cdktf imports, so that the regional stack can
+ * use them without loading the EKS stacks (the app loads those only for compute "eks").
+ */
+
+/** `<prefix>-eks`: the region's EKS cluster. */
+export function eksClusterName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-eks`;
+}
+
+/** The API's Deployment, Service, service account and HorizontalPodAutoscaler: `<app>-api`. */
+export function apiServiceAccountName(config: EnvironmentConfig): string {
+  return `${config.app}-api`;
+}
+
+/** IRSA role of the API's pods. */
+export function apiPodRoleName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-api-pods`;
+}
+
+/** IRSA role of the AWS Load Balancer Controller (registers the pods in the ALB's target group). */
+export function loadBalancerControllerRoleName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-lb-controller`;
+}
+
+/** Namespace and service account the AWS Load Balancer Controller's Helm chart installs into. */
+export const LOAD_BALANCER_CONTROLLER = {
+  namespace: "kube-system",
+  serviceAccountName: "aws-load-balancer-controller",
+} as const;
+
+/** The regional stack's ALB security group and API target group (constructs/load-balancer names). */
+export function albSecurityGroupName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-alb`;
+}
+export function apiTargetGroupName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-api`;
+}
