@@ -137,14 +137,18 @@ export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds
   ];
 }
 
-/** Saturation of the service: autoscaling should have prevented it, so it means max tasks or a leak. */
-export function serviceAlarms(service: ServiceTarget, t: ResolvedThresholds): AlarmSpec[] {
-  const dimensions = { ClusterName: service.clusterName, ServiceName: service.serviceName };
-  const saturation = (key: string, metricName: string, threshold: number): AlarmSpec => ({
+/** A 5-minute saturation alarm: autoscaling should have prevented it, so it means max reached or a leak. */
+function saturationAlarm(
+  key: string,
+  description: string,
+  source: AlarmSpec["source"],
+  threshold: number,
+): AlarmSpec {
+  return {
     key,
-    description: `ECS service ${service.serviceName} average ${metricName} above ${threshold} % for 5 minutes despite autoscaling. Missing data is not breaching: a service with no tasks is reported by alb-no-healthy-hosts.`,
+    description,
     section: "Service",
-    source: metric("AWS/ECS", metricName, dimensions, { statistic: "Average" }),
+    source,
     comparison: "GreaterThanThreshold",
     threshold,
     thresholdLabel: `${threshold} %`,
@@ -152,7 +156,19 @@ export function serviceAlarms(service: ServiceTarget, t: ResolvedThresholds): Al
     datapointsToAlarm: 5,
     treatMissingData: "notBreaching",
     regionUnhealthy: false,
-  });
+  };
+}
+
+/** Saturation of the ECS service. */
+export function serviceAlarms(service: ServiceTarget, t: ResolvedThresholds): AlarmSpec[] {
+  const dimensions = { ClusterName: service.clusterName, ServiceName: service.serviceName };
+  const saturation = (key: string, metricName: string, threshold: number) =>
+    saturationAlarm(
+      key,
+      `ECS service ${service.serviceName} average ${metricName} above ${threshold} % for 5 minutes despite autoscaling. Missing data is not breaching: a service with no tasks is reported by alb-no-healthy-hosts.`,
+      metric("AWS/ECS", metricName, dimensions, { statistic: "Average" }),
+      threshold,
+    );
   return [
     saturation("ecs-cpu", "CPUUtilization", t.ecsCpuPercent),
     saturation("ecs-memory", "MemoryUtilization", t.ecsMemoryPercent),
@@ -170,19 +186,13 @@ export function kubernetesAlarms(target: KubernetesTarget, t: ResolvedThresholds
     Namespace: target.namespace,
     Service: target.serviceName,
   };
-  const saturation = (key: string, metricName: string, what: string, threshold: number): AlarmSpec => ({
-    key,
-    description: `Pods of ${target.namespace}/${target.serviceName} in ${target.clusterName} average ${what} above ${threshold} % of their limit for 5 minutes despite the HorizontalPodAutoscaler. Missing data is not breaching: no pods is reported by alb-no-healthy-hosts, and the metric needs Container Insights on the cluster.`,
-    section: "Service",
-    source: metric("ContainerInsights", metricName, dimensions, { statistic: "Average" }),
-    comparison: "GreaterThanThreshold",
-    threshold,
-    thresholdLabel: `${threshold} %`,
-    evaluationPeriods: 5,
-    datapointsToAlarm: 5,
-    treatMissingData: "notBreaching",
-    regionUnhealthy: false,
-  });
+  const saturation = (key: string, metricName: string, what: string, threshold: number) =>
+    saturationAlarm(
+      key,
+      `Pods of ${target.namespace}/${target.serviceName} in ${target.clusterName} average ${what} above ${threshold} % of their limit for 5 minutes despite the HorizontalPodAutoscaler. Missing data is not breaching: no pods is reported by alb-no-healthy-hosts, and the metric needs Container Insights on the cluster.`,
+      metric("ContainerInsights", metricName, dimensions, { statistic: "Average" }),
+      threshold,
+    );
   return [
     saturation("eks-pod-cpu", "pod_cpu_utilization_over_pod_limit", "CPU", t.podCpuPercent),
     saturation("eks-pod-memory", "pod_memory_utilization_over_pod_limit", "memory", t.podMemoryPercent),
