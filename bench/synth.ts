@@ -49,17 +49,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function bench(label: string, script: string, args: string[]): Sample {
-  measure(script, args); // warm the file cache
-  const samples = Array.from({ length: RUNS }, () => measure(script, args));
-  const result = {
-    seconds: median(samples.map((s) => s.seconds)),
-    peakMiB: Math.max(...samples.map((s) => s.peakMiB)),
-  };
-  console.log(
-    `${label.padEnd(28)} ${result.seconds.toFixed(3)} s   peak ${result.peakMiB.toFixed(0)} MiB   (median of ${RUNS})`,
-  );
-  return result;
+/**
+ * Measures every case RUNS times, interleaved (A, B, C, A, B, C, …), so a busy moment on a shared
+ * machine lands on all cases alike and the ratios stay fair.
+ */
+function benchAll(cases: readonly { label: string; script: string; args: string[] }[]): Sample[] {
+  cases.forEach((c) => measure(c.script, c.args)); // warm the file cache
+  const samples: Sample[][] = cases.map(() => []);
+  for (let run = 0; run < RUNS; run++) {
+    cases.forEach((c, i) => samples[i].push(measure(c.script, c.args)));
+  }
+  return cases.map((c, i) => {
+    const result = {
+      seconds: median(samples[i].map((s) => s.seconds)),
+      peakMiB: Math.max(...samples[i].map((s) => s.peakMiB)),
+    };
+    console.log(
+      `${c.label.padEnd(28)} ${result.seconds.toFixed(3)} s   peak ${result.peakMiB.toFixed(0)} MiB   (median of ${RUNS})`,
+    );
+    return result;
+  });
 }
 
 function main(): void {
@@ -73,9 +82,11 @@ function main(): void {
      app.synth();`,
   );
   const mainJs = join(root, "dist", "main.js");
-  const baseline = bench("empty cdktf app", emptyApp, []);
-  const production = bench("skyline --env production", mainJs, ["--env", "production"]);
-  const all = bench("skyline --env all", mainJs, ["--env", "all"]);
+  const [baseline, production, all] = benchAll([
+    { label: "empty cdktf app", script: emptyApp, args: [] },
+    { label: "skyline --env production", script: mainJs, args: ["--env", "production"] },
+    { label: "skyline --env all", script: mainJs, args: ["--env", "all"] },
+  ]);
   rmSync(emptyDir, { recursive: true, force: true });
 
   const ratio = production.seconds / baseline.seconds;

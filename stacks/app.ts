@@ -6,6 +6,7 @@ import type { KubernetesStack } from "./kubernetes-stack";
 import { environmentRegions } from "./naming";
 import { RegionalStack } from "./regional-stack";
 import { StateStack } from "./state-stack";
+import { withoutTokenStackTraces } from "./token-stack-traces";
 
 export interface BuildAppOptions {
   /** Where synth writes. @default "cdktf.out" */
@@ -38,13 +39,15 @@ export interface SkylineApp {
 export function buildApp(configs: readonly EnvironmentConfig[], options: BuildAppOptions = {}): SkylineApp {
   // Stack traces on every token are for debugging cdktf itself; they cost a tenth of synth.
   const app = new App({ outdir: options.outdir ?? "cdktf.out", skipValidation: false, stackTraces: false });
-  const environments = configs.map((config) => ({
-    config,
-    state: new StateStack(app, config),
-    regional: environmentRegions(config).map((region) => new RegionalStack(app, config, region)),
-    global: new GlobalStack(app, config),
-    ...(config.compute === "eks" ? eksStacks(app, config) : {}),
-  }));
+  const environments = withoutTokenStackTraces(() =>
+    configs.map((config) => ({
+      config,
+      state: new StateStack(app, config),
+      regional: environmentRegions(config).map((region) => new RegionalStack(app, config, region)),
+      global: new GlobalStack(app, config),
+      ...(config.compute === "eks" ? eksStacks(app, config) : {}),
+    })),
+  );
   const built = { app, environments };
   options.customize?.(built);
   return built;
