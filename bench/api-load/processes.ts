@@ -52,9 +52,17 @@ export function startBareFastify(port: number): ChildProcess {
   return spawn(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** The service from source (tsx), logging warnings only so the log pipe is not what is measured. */
+/**
+ * The service from source (tsx), logging warnings only so the log pipe is not what is measured; with
+ * BENCH_LOG_LEVEL=info it writes its access line per request, to /dev/null (the cost of producing the
+ * lines is measured, not a log collector's). With BENCH_CPU_PROF=<dir> the service writes a V8 CPU profile there when it exits (open it in Chrome
+ * DevTools or speedscope) to see where a request's time goes.
+ */
 export function startService(port: number, env: Record<string, string | undefined>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", path.join(API_DIR, "src/server.ts")], {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
+  return spawn(process.execPath, [...profile, "--import", "tsx", path.join(API_DIR, "src/server.ts")], {
     cwd: API_DIR,
     env: {
       PATH: process.env.PATH,
@@ -62,10 +70,10 @@ export function startService(port: number, env: Record<string, string | undefine
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: String(port),
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: logLevel,
       ...env,
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", logLevel === "warn" ? "inherit" : "ignore", "inherit"],
   });
 }
 

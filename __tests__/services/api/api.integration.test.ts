@@ -109,6 +109,10 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
         points: 1,
       });
       expect(first.body.questions[1].points).toBe(2);
+      // Served again (from this instance's memory on the Redis backend): the same public body, no answers.
+      const again = await api("GET", `/v1/tests/${created.body.id}`);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.get("content-type")).toMatch(/^application\/json/);
     });
 
     test("a cold read misses, fills the cache, and the next read hits", async () => {
@@ -228,6 +232,11 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       expect(mine.headers.get("x-request-id")).toBe("abc-123");
       const unsafe = await api("GET", "/health", { headers: { "x-request-id": "a b\tc" } });
       expect(unsafe.headers.get("x-request-id")).not.toBe("a b\tc");
+      // Generated: a per-process prefix and a counter, so distinct for every request.
+      const generated = await Promise.all([api("GET", "/health"), api("GET", "/health")]);
+      const ids = generated.map((r) => r.headers.get("x-request-id"));
+      expect(ids[0]).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+      expect(ids[0]).not.toBe(ids[1]);
     });
   });
 
@@ -309,6 +318,26 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       expect(c.body).toEqual(a.body);
       const list = await api("GET", "/v1/me/attempts", { headers: bearer(who) });
       expect(list.body.items).toHaveLength(1);
+    });
+
+    test("a retry is answered with the stored result even after its test changed", async () => {
+      const { id } = await createTest();
+      const headers = { ...bearer(user()), "idempotency-key": "before-change" };
+      const body = { answers: [{ questionId: "q2", choice: 0 }] };
+      const first = await api("POST", `/v1/tests/${id}/attempts`, { headers, body });
+      expect(first.status).toBe(201);
+      const changed = await api("PUT", `/v1/tests/${id}`, {
+        headers: admin(),
+        body: { ...sampleTest, questions: [sampleTest.questions[0]] }, // q2 is gone
+      });
+      expect(changed.status).toBe(200);
+      const retry = await api("POST", `/v1/tests/${id}/attempts`, { headers, body });
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(retry.body).toEqual(first.body);
+      // A new submission of the same answers is judged against the test as it is now.
+      const fresh = await api("POST", `/v1/tests/${id}/attempts`, { headers: bearer(user()), body });
+      expect(fresh.status).toBe(400);
     });
 
     test("the same key with a different request is 422; another user's same key is independent", async () => {

@@ -51,6 +51,23 @@ describe("loadConfig", () => {
     expect(describeMode(config)).toBe("mode: embedded PGlite (in memory); in-process cache and rate limits");
   });
 
+  test("throughput settings: batched rate-limit counts, in-process test cache, attempt groups", () => {
+    const defaults = loadConfig({});
+    expect(defaults.rateLimitBatching).toEqual({ localPercent: 10, syncIntervalMs: 100 });
+    expect(defaults.localCache).toEqual({ ttlMs: 5000, maxEntries: 1000 });
+    expect(defaults.attemptBatchMax).toBe(64);
+    const tuned = loadConfig({
+      RATE_LIMIT_LOCAL_PERCENT: "0",
+      RATE_LIMIT_SYNC_MS: "250",
+      CACHE_LOCAL_TTL_MS: "0",
+      CACHE_LOCAL_MAX_ENTRIES: "50",
+      DB_ATTEMPT_BATCH_MAX: "1",
+    });
+    expect(tuned.rateLimitBatching).toEqual({ localPercent: 0, syncIntervalMs: 250 });
+    expect(tuned.localCache).toEqual({ ttlMs: 0, maxEntries: 50 });
+    expect(tuned.attemptBatchMax).toBe(1);
+  });
+
   test("the AWS task definition's variables: IAM auth, reader endpoint, Redis TLS", () => {
     const config = loadConfig(aws);
     expect(config.database).toMatchObject({
@@ -123,6 +140,11 @@ describe("loadConfig", () => {
       /ENABLE_TEST_HOOKS must not be true/,
     ],
     [{ SHUTDOWN_TIMEOUT_MS: "-1" }, /^SHUTDOWN_TIMEOUT_MS/],
+    [{ RATE_LIMIT_LOCAL_PERCENT: "60" }, /^RATE_LIMIT_LOCAL_PERCENT="60" is not an integer from 0 to 50/],
+    [{ RATE_LIMIT_SYNC_MS: "1" }, /^RATE_LIMIT_SYNC_MS="1" is not an integer from 5/],
+    [{ CACHE_LOCAL_TTL_MS: "fast" }, /^CACHE_LOCAL_TTL_MS="fast"/],
+    [{ CACHE_LOCAL_MAX_ENTRIES: "0" }, /^CACHE_LOCAL_MAX_ENTRIES="0"/],
+    [{ DB_ATTEMPT_BATCH_MAX: "0" }, /^DB_ATTEMPT_BATCH_MAX="0"/],
   ])("%o is rejected with a message naming the variable", (env, message) => {
     expect(problemsOf(env as Record<string, string>)).toEqual(
       expect.arrayContaining([expect.stringMatching(message)]),

@@ -2,6 +2,7 @@ import type { onRequestAsyncHookHandler } from "fastify";
 import type { Cache } from "./cache/cache";
 import type { ServiceConfig } from "./config";
 import type { Database } from "./db/database";
+import type { AttemptWriter } from "./domain/attempt-writer";
 import type { TestCatalog } from "./domain/test-catalog";
 import type { Metrics } from "./http/metrics";
 
@@ -12,6 +13,8 @@ export interface AppContext {
   readonly cache: Cache;
   readonly metrics: Metrics;
   readonly catalog: TestCatalog;
+  /** Attempt inserts, grouped while the database is busy (see AttemptWriter). */
+  readonly attempts: AttemptWriter;
   readonly authenticated: onRequestAsyncHookHandler;
   readonly admin: onRequestAsyncHookHandler;
   /** True once SIGTERM arrived: /ready answers 503 so nothing new is routed here. */

@@ -60,6 +60,20 @@ export interface RateLimitConfig {
   readonly userWriteWindowMs: number;
 }
 
+/** The in-process tier in front of the shared test cache. */
+export interface LocalCacheConfig {
+  /** 0 turns the tier off. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
+/** How rate-limit hits are batched before they reach the shared store. */
+export interface RateLimitBatchingConfig {
+  /** Percent of a limit one instance may count locally between syncs; 0 sends every hit (exact). */
+  readonly localPercent: number;
+  readonly syncIntervalMs: number;
+}
+
 export interface ServiceConfig {
   readonly nodeEnv: string;
   readonly port: number;
@@ -71,6 +85,10 @@ export interface ServiceConfig {
   readonly cacheTtlSeconds: number;
   readonly jwt: JwtConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly rateLimitBatching: RateLimitBatchingConfig;
+  readonly localCache: LocalCacheConfig;
+  /** Most attempts written by one INSERT when submissions arrive faster than the database commits. */
+  readonly attemptBatchMax: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly trustProxyHops: number;
@@ -161,6 +179,15 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       userWriteMax: int("RATE_LIMIT_USER_WRITE_MAX", 30, 1, 10_000_000),
       userWriteWindowMs: int("RATE_LIMIT_USER_WRITE_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
     },
+    rateLimitBatching: {
+      localPercent: int("RATE_LIMIT_LOCAL_PERCENT", 10, 0, 50),
+      syncIntervalMs: int("RATE_LIMIT_SYNC_MS", 100, 5, 10_000),
+    },
+    localCache: {
+      ttlMs: int("CACHE_LOCAL_TTL_MS", 5000, 0, 60_000),
+      maxEntries: int("CACHE_LOCAL_MAX_ENTRIES", 1000, 1, 1_000_000),
+    },
+    attemptBatchMax: int("DB_ATTEMPT_BATCH_MAX", 64, 1, 1000),
     shutdownTimeoutMs: int(ENV.SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     trustProxyHops: int("TRUST_PROXY_HOPS", 1, 0, 10),

@@ -1,5 +1,10 @@
 import pino, { type Logger } from "pino";
 import type { Cache } from "./cache/cache";
+import {
+  LocalInvalidationChannel,
+  RedisInvalidationChannel,
+  type InvalidationChannel,
+} from "./cache/invalidation";
 import { MemoryCache } from "./cache/memory-cache";
 import { RedisCache } from "./cache/redis-cache";
 import type { ServiceConfig } from "./config";
@@ -23,6 +28,8 @@ export function createLogger(config: Pick<ServiceConfig, "logLevel">): Logger {
 export interface Runtime {
   readonly db: Database;
   readonly cache: Cache;
+  /** Tells the other instances a cached test changed (Redis pub/sub; in-process in embedded mode). */
+  readonly invalidation: InvalidationChannel;
   readonly metrics: Metrics;
   close(): Promise<void>;
 }
@@ -42,6 +49,7 @@ export async function openRuntime(config: ServiceConfig, log: Logger): Promise<R
   const metrics = new Metrics(() => db.stats());
   holder.metrics = metrics;
   let cache: Cache;
+  let invalidation: InvalidationChannel;
   if (config.cache.kind === "redis") {
     const redis = new RedisCache(config.cache, countError("cache", "redis connection error"));
     await redis.connect().catch((error: Error) => {
@@ -51,14 +59,25 @@ export async function openRuntime(config: ServiceConfig, log: Logger): Promise<R
       );
     });
     cache = redis;
+    const channel = new RedisInvalidationChannel(
+      redis.client,
+      `${config.keyPrefix}invalidate:tests`,
+      countError("cache", "redis subscriber connection error"),
+    );
+    // Down now is not fatal: the in-process tier stays off until the subscription is live.
+    await channel.connect().catch(() => undefined);
+    invalidation = channel;
   } else {
     cache = new MemoryCache();
+    invalidation = new LocalInvalidationChannel();
   }
   return {
     db,
     cache,
+    invalidation,
     metrics,
     async close() {
+      await invalidation.close();
       await Promise.allSettled([db.close(), cache.close()]);
     },
   };

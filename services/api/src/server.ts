@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     config,
     db: runtime.db,
     cache: runtime.cache,
+    invalidation: runtime.invalidation,
     logger: log,
     metrics: runtime.metrics,
   });

@@ -60,7 +60,18 @@ const ASYMMETRIC: Record<string, { hash: string; dsaEncoding?: "ieee-p1363" }> =
   ES256: { hash: "sha256", dsaEncoding: "ieee-p1363" },
 };
 
-export class JwtVerifier {
+/** What the guards need: a token in, the caller out (or a JwtError). */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** A verified token: the caller, and the instant (ms) from which its exp makes it invalid. */
+export interface Verified {
+  readonly principal: Principal;
+  readonly validUntilMs: number;
+}
+
+export class JwtVerifier implements TokenVerifier {
   private readonly secret?: Buffer;
   private readonly tolerance: number;
   private readonly now: () => number;
@@ -75,6 +86,10 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    return (await this.verifyWithExpiry(token)).principal;
+  }
+
+  async verifyWithExpiry(token: string): Promise<Verified> {
     const parts = token.split(".");
     if (parts.length !== 3 || parts.some((p) => p.length === 0)) {
       throw new JwtError(
@@ -110,7 +125,11 @@ export class JwtVerifier {
     if (typeof sub !== "string" || sub.length === 0 || sub.length > 200) {
       throw new JwtError("missing-subject", "The token has no usable sub claim.");
     }
-    return { userId: sub, roles: readRoles(payload[this.rolesClaim]) };
+    return {
+      principal: { userId: sub, roles: readRoles(payload[this.rolesClaim]) },
+      // checkClaims guarantees a numeric exp; the token stops verifying once exp + tolerance has passed.
+      validUntilMs: ((payload.exp as number) + this.tolerance) * 1000,
+    };
   }
 
   private checkClaims(payload: Record<string, unknown>): void {

@@ -16,8 +16,11 @@ export interface Cache {
   /** Stores value; with onlyIfAbsent it leaves an existing (fresher) value alone and returns false. */
   set(key: string, value: string, ttlSeconds: number, onlyIfAbsent?: boolean): Promise<boolean>;
   del(key: string): Promise<void>;
-  /** Counts one hit against key in a fixed window of windowMs starting at the first hit. */
-  hit(key: string, windowMs: number): Promise<WindowHit>;
+  /**
+   * Counts hits against key in a fixed window of windowMs starting at the first hit.
+   * @param increment hits to add at once (a batch counted locally first). @default 1
+   */
+  hit(key: string, windowMs: number, increment?: number): Promise<WindowHit>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

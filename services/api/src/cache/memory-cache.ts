@@ -52,14 +52,14 @@ export class MemoryCache implements Cache {
     this.entries.delete(key);
   }
 
-  async hit(key: string, windowMs: number): Promise<WindowHit> {
+  async hit(key: string, windowMs: number, increment = 1): Promise<WindowHit> {
     const now = this.now();
     let counter = this.counters.get(key);
     if (!counter || counter.resetAt <= now) {
       counter = { count: 0, resetAt: now + windowMs };
       this.counters.set(key, counter);
     }
-    counter.count += 1;
+    counter.count += increment;
     return { count: counter.count, resetMs: counter.resetAt - now };
   }
 

@@ -86,37 +86,72 @@ export interface AttemptInput {
   readonly requestHash?: string;
 }
 
+export interface InsertedAttempt {
+  readonly attempt: AttemptRecord;
+  /** True when the idempotency key was already used: nothing was inserted, attempt is the first one. */
+  readonly replayed: boolean;
+}
+
 /**
- * Inserts an attempt. With an idempotency key that this user already used, inserts nothing and
- * returns the first attempt instead (`replayed: true`); concurrent retries race safely on the unique index.
+ * Inserts attempts with one statement (one round trip, one commit) however many there are, and returns
+ * each inserted attempt's database timestamp by id. An attempt whose idempotency key this user already
+ * used (earlier, or earlier in the same statement) inserts nothing and is absent from the map;
+ * concurrent retries race safely on the unique index.
  */
-export async function insertAttempt(
+export async function insertAttemptRows(
   db: Queryable,
-  input: AttemptInput,
-): Promise<{ attempt: AttemptRecord; replayed: boolean }> {
-  const { rows } = await db.query<AttemptRecord>(
+  inputs: readonly AttemptInput[],
+): Promise<Map<string, string>> {
+  const column = <T>(pick: (input: AttemptInput) => T) => inputs.map(pick);
+  const { rows } = await db.query<{ id: string; createdAt: string }>(
     `insert into attempts (id, test_id, test_version, user_id, answers, score, max_score, idempotency_key, request_hash)
-     values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
+     select * from unnest($1::uuid[], $2::uuid[], $3::integer[], $4::text[], $5::jsonb[], $6::integer[],
+       $7::integer[], $8::text[], $9::text[])
      on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-     returning ${ATTEMPT_COLUMNS}`,
+     returning id, ${ts("created_at")} as "createdAt"`,
     [
-      input.id,
-      input.testId,
-      input.testVersion,
-      input.userId,
-      JSON.stringify(input.answers),
-      input.score,
-      input.maxScore,
-      input.idempotencyKey ?? null,
-      input.requestHash ?? null,
+      column((i) => i.id),
+      column((i) => i.testId),
+      column((i) => i.testVersion),
+      column((i) => i.userId),
+      column((i) => JSON.stringify(i.answers)),
+      column((i) => i.score),
+      column((i) => i.maxScore),
+      column((i) => i.idempotencyKey ?? null),
+      column((i) => i.requestHash ?? null),
     ],
   );
-  if (rows[0]) return { attempt: rows[0], replayed: false };
-  const existing = await db.query<AttemptRecord>(
-    `select ${ATTEMPT_COLUMNS} from attempts where user_id = $1 and idempotency_key = $2`,
-    [input.userId, input.idempotencyKey],
-  );
-  return { attempt: existing.rows[0], replayed: true };
+  return new Map(rows.map((r) => [r.id, r.createdAt]));
+}
+
+/**
+ * The outcome of one attempt of an insertAttemptRows call: the attempt as sent plus its timestamp (nothing
+ * re-read), or, when its key was taken, the first attempt with that key (one more query).
+ */
+export async function insertedAttempt(
+  db: Queryable,
+  input: AttemptInput,
+  createdAt: ReadonlyMap<string, string>,
+): Promise<InsertedAttempt> {
+  const at = createdAt.get(input.id);
+  if (at !== undefined) return { attempt: attemptFrom(input, at), replayed: false };
+  const existing = await findAttemptByKey(db, input.userId, input.idempotencyKey ?? "");
+  if (!existing) throw new Error("attempt insert conflicted but no attempt has its idempotency key");
+  return { attempt: existing, replayed: true };
+}
+
+function attemptFrom(input: AttemptInput, createdAt: string): AttemptRecord {
+  return {
+    id: input.id,
+    testId: input.testId,
+    testVersion: input.testVersion,
+    userId: input.userId,
+    answers: input.answers,
+    score: input.score,
+    maxScore: input.maxScore,
+    requestHash: input.requestHash ?? null,
+    createdAt,
+  };
 }
 
 export async function findAttemptByKey(

@@ -1,29 +1,64 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Cache } from "../cache/cache";
+import type { InvalidationChannel } from "../cache/invalidation";
+import { LocalCache } from "../cache/local-cache";
 import type { Database } from "../db/database";
 import type { Metrics } from "../http/metrics";
 import { findTest, type TestRecord } from "./repository";
 
 export type CacheResult = "hit" | "miss" | "error";
 
+export interface TestCatalogDeps {
+  readonly db: Database;
+  readonly cache: Cache;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  readonly keyPrefix: string;
+  readonly ttlSeconds: number;
+  /** The in-process tier. @default none (a LocalCache with TTL 0) */
+  readonly local?: LocalCache<TestRecord>;
+  /** How updates reach the other instances' in-process tiers; required for `local` to be used. */
+  readonly invalidation: InvalidationChannel;
+}
+
 /**
- * Tests, read cache-aside. Misses read the reader endpoint and fill the cache only if the key is still
- * absent (SET NX); an update writes the new value through. So a miss that read a lagging replica can
- * never overwrite a fresher value. When the cache is down, reads go to PostgreSQL and an update queues its
- * key for deletion, retried every second, so no stale value outlives the outage.
+ * Tests, read cache-aside through two tiers. The in-process tier holds a hot test for a few seconds and
+ * is used only while the invalidation channel is live; an update anywhere publishes the test's id and
+ * every instance drops its copy (a lost subscription drops them all), so a stale copy outlives an update
+ * by no more than the message's delivery, or the local TTL if the publish itself failed.
+ * The shared tier: misses read the reader endpoint and fill the cache only if the key is still absent
+ * (SET NX); an update writes the new value through. So a miss that read a lagging replica can never
+ * overwrite a fresher value. When the cache is down, reads go to PostgreSQL and an update queues its key
+ * for deletion (and its invalidation), retried every second, so no stale value outlives the outage.
  */
 export class TestCatalog {
   private readonly pendingDelete = new Set<string>();
   private readonly retryTimer: NodeJS.Timeout;
+  private readonly db: Database;
+  private readonly cache: Cache;
+  private readonly metrics: Metrics;
+  private readonly log: FastifyBaseLogger;
+  private readonly keyPrefix: string;
+  private readonly ttlSeconds: number;
+  private readonly local: LocalCache<TestRecord>;
+  private readonly invalidation: InvalidationChannel;
+  /** Bumped by every invalidation: a read that started before one must not fill the local tier. */
+  private generation = 0;
 
-  constructor(
-    private readonly db: Database,
-    private readonly cache: Cache,
-    private readonly metrics: Metrics,
-    private readonly log: FastifyBaseLogger,
-    private readonly keyPrefix: string,
-    private readonly ttlSeconds: number,
-  ) {
+  constructor(deps: TestCatalogDeps) {
+    this.db = deps.db;
+    this.cache = deps.cache;
+    this.metrics = deps.metrics;
+    this.log = deps.log;
+    this.keyPrefix = deps.keyPrefix;
+    this.ttlSeconds = deps.ttlSeconds;
+    this.invalidation = deps.invalidation;
+    this.local = deps.local ?? new LocalCache({ ttlMs: 0 });
+    this.invalidation.onInvalidate((id) => {
+      this.generation += 1;
+      if (id === undefined) this.local.clear();
+      else this.local.delete(id);
+    });
     this.retryTimer = setInterval(() => void this.retryPending(), 1000);
     this.retryTimer.unref();
   }
@@ -33,6 +68,27 @@ export class TestCatalog {
   }
 
   async get(id: string): Promise<{ test?: TestRecord; cache: CacheResult }> {
+    const useLocal = this.local.enabled && this.invalidation.live;
+    if (useLocal) {
+      const hot = this.local.get(id);
+      if (hot !== undefined) {
+        this.metrics.cacheRequests.inc({ result: "hit" });
+        this.metrics.localCacheHits.inc();
+        return { test: hot, cache: "hit" };
+      }
+    }
+    const generation = this.generation;
+    const result = await this.getShared(id);
+    // Kept locally: only a shared-cache hit (a database read may come from a lagging replica, which SET NX
+    // keeps out of the shared tier too), only if no invalidation arrived meanwhile, only while they are heard.
+    const keep = result.cache === "hit" && generation === this.generation && this.invalidation.live;
+    if (result.test && useLocal && keep) {
+      this.local.set(id, result.test);
+    }
+    return result;
+  }
+
+  private async getShared(id: string): Promise<{ test?: TestRecord; cache: CacheResult }> {
     let cached: string | null = null;
     let cacheResult: CacheResult = "miss";
     try {
@@ -53,10 +109,13 @@ export class TestCatalog {
     return { test, cache: cacheResult };
   }
 
-  /** Call after a write committed: replaces the cached value with the new one. */
+  /** Call after a write committed: replaces the shared value with the new one, then drops every local copy. */
   async written(test: TestRecord): Promise<void> {
+    this.generation += 1;
+    this.local.delete(test.id);
     try {
       await this.cache.set(this.key(test.id), JSON.stringify(test), this.ttlSeconds);
+      await this.invalidation.publish(test.id);
     } catch (error) {
       this.pendingDelete.add(test.id);
       this.log.warn(
@@ -76,6 +135,7 @@ export class TestCatalog {
     for (const id of [...this.pendingDelete]) {
       try {
         await this.cache.del(this.key(id));
+        await this.invalidation.publish(id);
         this.pendingDelete.delete(id);
       } catch {
         return;

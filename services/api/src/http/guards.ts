@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
-import { JwtError, type JwtVerifier, type Principal } from "../auth/jwt";
+import { JwtError, type Principal, type TokenVerifier } from "../auth/jwt";
 import type { Metrics } from "./metrics";
 import { HttpProblem } from "./problem";
-import { rateLimitHeaders, type RateLimiter, type RateLimitRule } from "./rate-limit";
+import { rateLimitHeaders, type Limiter, type RateLimitRule } from "./rate-limit";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -13,8 +13,8 @@ declare module "fastify" {
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 export interface GuardDeps {
-  readonly verifier: JwtVerifier;
-  readonly limiter: RateLimiter;
+  readonly verifier: TokenVerifier;
+  readonly limiter: Limiter;
   readonly metrics: Metrics;
   readonly userWriteRule: RateLimitRule;
   readonly warnFailOpen: (scope: string) => void;

@@ -1,32 +1,48 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { PoolStats } from "../db/database";
+import { RouteHistogram } from "./route-histogram";
+
+interface PendingCount {
+  readonly labels: { readonly method: string; readonly route: string; readonly status: string };
+  n: number;
+}
 
 /** Every metric the service exports, on its own registry (no global state between app instances). */
 export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<"method" | "route" | "status">;
-  readonly duration: Histogram<"method" | "route">;
+  readonly duration: RouteHistogram;
   readonly errors: Counter<"route" | "status">;
   readonly cacheRequests: Counter<"result">;
+  readonly localCacheHits: Counter;
   readonly rateLimited: Counter<"scope">;
   readonly rateLimitFailOpen: Counter<"scope">;
   readonly dependencyErrors: Counter<"dependency">;
+  /** Request counts not yet handed to prom-client (done when /metrics is read). */
+  private readonly pendingRequests = new Map<string, PendingCount>();
 
   constructor(poolStats: () => PoolStats[], options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
+    const pending = this.pendingRequests;
     this.requests = new Counter({
       name: "http_requests_total",
       help: "HTTP requests by method, route template and status code.",
       labelNames: ["method", "route", "status"],
       registers,
+      // Counted in a plain map per request; folded in here, when the registry is read.
+      collect() {
+        for (const p of pending.values()) {
+          if (p.n > 0) this.inc(p.labels, p.n);
+          p.n = 0;
+        }
+      },
     });
-    this.duration = new Histogram({
-      name: "http_request_duration_seconds",
-      help: "HTTP request latency by method and route template.",
-      labelNames: ["method", "route"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.duration = new RouteHistogram(
+      "http_request_duration_seconds",
+      "HTTP request latency by method and route template.",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      this.registry,
+    );
     this.errors = new Counter({
       name: "http_errors_total",
       help: "HTTP responses with status 5xx (server errors) and 4xx (client errors).",
@@ -37,6 +53,11 @@ export class Metrics {
       name: "cache_requests_total",
       help: "Cache lookups by result: hit, miss, or error (cache down: the read went to PostgreSQL).",
       labelNames: ["result"],
+      registers,
+    });
+    this.localCacheHits = new Counter({
+      name: "cache_local_hits_total",
+      help: "Cache hits served from this instance's in-process tier (also counted as hits in cache_requests_total).",
       registers,
     });
     this.rateLimited = new Counter({
@@ -72,5 +93,18 @@ export class Metrics {
     poolGauge("db_pool_idle_connections", "Idle connections per database pool.", "idle");
     poolGauge("db_pool_waiting_requests", "Queries waiting for a connection per pool.", "waiting");
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One finished request: its count, its latency, and an error count for 4xx/5xx. */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let count = this.pendingRequests.get(key);
+    if (count === undefined) {
+      count = { labels: { method, route, status: String(status) }, n: 0 };
+      this.pendingRequests.set(key, count);
+    }
+    count.n += 1;
+    this.duration.observe(method, route, seconds);
+    if (status >= 400) this.errors.inc({ route, status: String(status) });
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { AppContext } from "../app-context";
-import { insertTest, updateTest, type TestInput } from "../domain/repository";
+import { insertTest, updateTest, type TestInput, type TestRecord } from "../domain/repository";
 import { validateQuestions } from "../domain/scoring";
 import { HttpProblem } from "../http/problem";
 import { adminTestResponse, errorResponses, publicTestResponse, testBody, testIdParams } from "./schemas";
@@ -12,6 +12,12 @@ function checkQuestions(input: TestInput): void {
     throw new HttpProblem(400, "validation-failed", "Bad Request", problems[0].message, {}, problems);
   }
 }
+
+/**
+ * The public body of a test the in-process cache hands out again and again (the same object each time),
+ * serialized once by the route's response schema instead of on every hit. Weak: it goes with the entry.
+ */
+const publicBodies = new WeakMap<TestRecord, ReturnType<FastifyReply["serialize"]>>();
 
 /** POST /v1/tests (admin), GET /v1/tests/:id (cache-aside), PUT /v1/tests/:id (admin). */
 export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -36,7 +42,13 @@ export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { test, cache } = await ctx.catalog.get(request.params.id);
       reply.header("x-cache", cache);
       if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${request.params.id}.`);
-      return test;
+      let body = publicBodies.get(test);
+      if (body === undefined) {
+        // reply.serialize applies the 200 response schema: `answer` is dropped exactly as for an object.
+        body = reply.serialize(test);
+        publicBodies.set(test, body);
+      }
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 

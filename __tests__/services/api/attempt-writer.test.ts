@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import type { Queryable } from "../../../services/api/src/db/database";
+import type { PgDatabase } from "../../../services/api/src/db/pg-database";
+import { AttemptWriter } from "../../../services/api/src/domain/attempt-writer";
+import { insertTest, type AttemptInput } from "../../../services/api/src/domain/repository";
+import { createBackend, testDatabase, type BackendFixture } from "./support/backends";
+import { realServersAvailable } from "./support/servers";
+
+jest.setTimeout(30_000);
+
+/** The writer pool, counting the attempt INSERT statements and the rows each carried. */
+class CountingQueryable implements Queryable {
+  inserts: number[] = [];
+  constructor(private readonly inner: Queryable) {}
+  async query<R>(sql: string, params?: readonly unknown[]) {
+    if (sql.startsWith("insert into attempts")) this.inserts.push((params?.[0] as unknown[]).length);
+    return this.inner.query<R>(sql, params);
+  }
+  exec(sql: string) {
+    return this.inner.exec(sql);
+  }
+}
+
+// PGlite cannot load inside jest (it needs ES module dynamic import): these run on the real PostgreSQL,
+// which CI requires (realServersAvailable throws under CI=true without it).
+const describeOnPostgres = realServersAvailable() ? describe : (_name: string, _fn: () => void) => undefined;
+
+describeOnPostgres("AttemptWriter (group commit) on PostgreSQL", () => {
+  let backend: BackendFixture;
+  let db: PgDatabase;
+  let testId: string;
+  let writer: CountingQueryable;
+  const attempt = (userId: string, extra: Partial<AttemptInput> = {}): AttemptInput => ({
+    id: randomUUID(),
+    testId,
+    testVersion: 1,
+    userId,
+    answers: [{ questionId: "q1", choice: 1, correct: true }],
+    score: 1,
+    maxScore: 1,
+    ...extra,
+  });
+  const count = async (userId: string) =>
+    Number(
+      (
+        await db.writer.query<{ n: number }>("select count(*)::int as n from attempts where user_id = $1", [
+          userId,
+        ])
+      ).rows[0].n,
+    );
+
+  beforeAll(async () => {
+    backend = await createBackend("postgres+redis");
+    db = testDatabase(backend.schema);
+    testId = randomUUID();
+    await insertTest(
+      db.writer,
+      testId,
+      { title: "t", questions: [{ id: "q1", prompt: "?", choices: ["a", "b"], answer: 1 }] },
+      "admin",
+    );
+  });
+  afterAll(async () => {
+    await db?.close();
+    await backend?.cleanup();
+  });
+  beforeEach(() => {
+    writer = new CountingQueryable(db.writer);
+  });
+
+  test("attempts submitted together are written by one INSERT, each answered with its own row", async () => {
+    const attempts = new AttemptWriter(writer);
+    const inputs = Array.from({ length: 10 }, (_, i) => attempt("together", { score: i % 2 }));
+    const results = await Promise.all(inputs.map((input) => attempts.insert(input)));
+    expect(writer.inserts).toEqual([10]);
+    expect(results.map((r) => r.attempt.id)).toEqual(inputs.map((i) => i.id));
+    expect(results.map((r) => r.attempt.score)).toEqual(inputs.map((i) => i.score));
+    expect(results.every((r) => !r.replayed && /Z$/.test(r.attempt.createdAt))).toBe(true);
+    expect(await count("together")).toBe(10);
+  });
+
+  test("groups are bounded by maxBatch; arrivals during an INSERT in flight wait and go together", async () => {
+    const attempts = new AttemptWriter(writer, { maxBatch: 4, maxInFlight: 1 });
+    const first = attempts.insert(attempt("bounded"));
+    await new Promise((r) => setImmediate(r)); // the first INSERT is now in flight alone
+    const rest = Array.from({ length: 9 }, () => attempts.insert(attempt("bounded")));
+    await Promise.all([first, ...rest]);
+    expect(writer.inserts).toEqual([1, 4, 4, 1]);
+    expect(await count("bounded")).toBe(10);
+  });
+
+  test("the same idempotency key twice in one group: one row, the second answered as a replay of it", async () => {
+    const attempts = new AttemptWriter(writer);
+    const [a, b] = await Promise.all([
+      attempts.insert(attempt("keyed", { idempotencyKey: "k1", requestHash: "h" })),
+      attempts.insert(attempt("keyed", { idempotencyKey: "k1", requestHash: "h" })),
+    ]);
+    expect(writer.inserts).toEqual([2]);
+    expect(a.replayed).toBe(false);
+    expect(b).toMatchObject({ replayed: true, attempt: { id: a.attempt.id } });
+    expect(await count("keyed")).toBe(1);
+  });
+
+  test("a row the database rejects fails only its own request", async () => {
+    const attempts = new AttemptWriter(writer);
+    const bad = attempt("isolated", { testId: randomUUID() }); // no such test: foreign key violation
+    const outcomes = await Promise.allSettled([
+      attempts.insert(attempt("isolated")),
+      attempts.insert(bad),
+      attempts.insert(attempt("isolated")),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(writer.inserts).toEqual([3, 1, 1, 1]);
+    expect(await count("isolated")).toBe(2);
+  });
+});
+
+describe("AttemptWriter with the database unreachable", () => {
+  test("an unreachable database fails the whole group at once, without retrying row by row", async () => {
+    let calls = 0;
+    const unreachable: Queryable = {
+      query: async () => {
+        calls += 1;
+        throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+      },
+      exec: async () => undefined,
+    };
+    const attempts = new AttemptWriter(unreachable);
+    const submission = (): AttemptInput => ({
+      id: randomUUID(),
+      testId: randomUUID(),
+      testVersion: 1,
+      userId: "down",
+      answers: [],
+      score: 0,
+      maxScore: 1,
+    });
+    const outcomes = await Promise.allSettled([attempts.insert(submission()), attempts.insert(submission())]);
+    expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+    expect(calls).toBe(1);
+  });
+});
