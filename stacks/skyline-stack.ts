@@ -22,7 +22,7 @@ export class SkylineStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly region: string;
   readonly provider: AwsProvider;
-  private renderCache?: { json?: ReturnType<TerraformStack["toTerraform"]> };
+  private renderCache?: { json?: ReturnType<TerraformStack["toTerraform"]>; skipPrepare: boolean };
 
   constructor(scope: Construct, id: string, props: SkylineStackProps) {
     super(scope, id);
@@ -53,9 +53,18 @@ export class SkylineStack extends TerraformStack {
     return (this.renderCache.json ??= super.toTerraform());
   }
 
+  override prepareStack(): void {
+    if (!this.renderCache?.skipPrepare) return super.prepareStack();
+    // cdktf's preparing pass resolves every token only to find references to other stacks' resources
+    // and turn them into remote-state lookups. skyline's stacks never hold such references (they find
+    // each other's resources by deterministic name), so the pass is skipped; a test synthesizes every
+    // environment both ways and requires identical output.
+    this.ensureBackendExists();
+  }
+
   /** @internal see renderEachStackOnce */
-  startRenderCache(): void {
-    this.renderCache = {};
+  startRenderCache(skipPrepare: boolean): void {
+    this.renderCache = { skipPrepare };
   }
 
   /** @internal see renderEachStackOnce */
@@ -67,11 +76,17 @@ export class SkylineStack extends TerraformStack {
 /**
  * Runs `synth` with every SkylineStack rendering its Terraform JSON at most once: the guardrails
  * aspect renders each stack to check it, and cdktf would otherwise resolve every token again to
- * write the same JSON (about half of synth's time). Outside this call nothing is cached, so a
- * stack changed after a render renders anew.
+ * write the same JSON. With `skipCrossStackPreparation` (skyline's own stacks, which never
+ * reference each other's resources) cdktf's cross-stack preparing pass is skipped as well; code
+ * that may add cross-stack references (the `customize` escape hatch) must leave it false.
+ * Outside this call nothing is cached, so a stack changed after a render renders anew.
  */
-export function renderEachStackOnce<T>(stacks: readonly SkylineStack[], synth: () => T): T {
-  stacks.forEach((s) => s.startRenderCache());
+export function renderEachStackOnce<T>(
+  stacks: readonly SkylineStack[],
+  synth: () => T,
+  options: { readonly skipCrossStackPreparation: boolean },
+): T {
+  stacks.forEach((s) => s.startRenderCache(options.skipCrossStackPreparation));
   try {
     return synth();
   } finally {

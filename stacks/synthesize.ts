@@ -43,6 +43,8 @@ export function synthesize(
     renderEachStackOnce(
       environments.flatMap((env) => stacksOf(env)),
       () => app.synth(),
+      // A customize hook may reference one stack's resources from another: prepare for it.
+      { skipCrossStackPreparation: !options.customize },
     );
   } catch (e) {
     failure = e;

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TerraformOutput } from "cdktf";
 import { loadEnvironments } from "../../stacks/config/load";
 import { GuardrailsFailure, synthesize } from "../../stacks/synthesize";
+import { config } from "../helpers/config";
 
 function outdir(): string {
   return join(mkdtempSync(join(tmpdir(), "skyline-synth-")), "out");
@@ -41,5 +43,45 @@ describe("synthesize", () => {
     );
     const report = JSON.parse(readFileSync(join(dir, "skyline", "production", "guardrails.json"), "utf8"));
     expect(report.totals.errors).toBe(1);
+  });
+
+  it("skips cdktf's cross-stack preparation without changing a byte of any stack", () => {
+    const skipped = outdir();
+    const prepared = outdir();
+    // The shipped environments and production on EKS (its cluster and Kubernetes stacks too).
+    const eks = config("production", (env) => {
+      env.environment = "production-eks";
+      env.stateBackend.bucket = "skyline-production-eks-tfstate";
+      env.compute = "eks";
+      env.image.repository = env.image.repository.replace(/skyline-api$/, "skyline-api-eks");
+    });
+    const configs = [...loadEnvironments(["staging", "production"]), eks];
+    synthesize(configs, { outdir: skipped });
+    // A customize hook forces the full preparing pass.
+    synthesize(configs, { outdir: prepared, customize: () => undefined });
+    const stacks = readdirSync(join(prepared, "stacks")).sort();
+    expect(readdirSync(join(skipped, "stacks")).sort()).toEqual(stacks);
+    for (const stack of stacks) {
+      const file = join("stacks", stack, "cdk.tf.json");
+      expect({ stack, json: readFileSync(join(skipped, file), "utf8") }).toEqual({
+        stack,
+        json: readFileSync(join(prepared, file), "utf8"),
+      });
+    }
+  });
+
+  it("still turns a cross-stack reference added by a customize hook into a remote-state lookup", () => {
+    const dir = outdir();
+    synthesize(loadEnvironments(["staging"]), {
+      outdir: dir,
+      customize: ({ environments }) => {
+        const [env] = environments;
+        new TerraformOutput(env.global, "primary-vpc", { value: env.regional[0].network.vpcId });
+      },
+    });
+    const global = JSON.parse(
+      readFileSync(join(dir, "stacks", "skyline-staging-global", "cdk.tf.json"), "utf8"),
+    );
+    expect(Object.keys(global.data.terraform_remote_state ?? {})).toHaveLength(1);
   });
 });
