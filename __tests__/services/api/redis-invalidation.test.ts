@@ -62,7 +62,8 @@ describe("RedisInvalidationChannel", () => {
     await expect(a.channel.publish("test-2")).rejects.toThrow();
 
     await redis.start();
-    await until(() => b.channel.live && a.channel.live, 15_000);
+    // The subscriber and the command connection reconnect independently: publish needs the latter.
+    await until(() => b.channel.live && a.channel.live && a.cache.client.status === "ready", 15_000);
     expect(b.received).toEqual([undefined, undefined]); // back: anything held may be stale
     await a.channel.publish("test-3");
     await until(() => b.received.includes("test-3"));
