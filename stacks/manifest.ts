@@ -79,16 +79,7 @@ function regionEntry(stack: RegionalStack) {
             ? { ...i, sourceId: database.identifier }
             : { ...i },
       ),
-      ...(database.proxy
-        ? {
-            proxy: {
-              name: database.proxy.name,
-              ...(database.proxy.readOnlyEndpointName
-                ? { readerEndpointName: database.proxy.readOnlyEndpointName }
-                : {}),
-            },
-          }
-        : {}),
+      ...(database.proxy ? { proxy: { name: database.proxy.name } } : {}),
       kmsKeyAlias: `alias/${database.identifier}`,
     },
     cache: {

@@ -133,7 +133,7 @@ describe("Database (writer)", () => {
     expect(database.readerEndpoints).toHaveLength(2);
   });
 
-  it("puts an RDS Proxy in front: TLS and IAM required, master secret, pool limits, read-only endpoint", () => {
+  it("puts an RDS Proxy in front of the writer: TLS and IAM required, master secret, pool limits", () => {
     const proxy = only(json, "aws_db_proxy");
     expect(proxy).toMatchObject({
       name: "app-prod-use1-db-proxy",
@@ -153,10 +153,8 @@ describe("Database (writer)", () => {
       max_idle_connections_percent: 50,
     });
     expect(only(json, "aws_db_proxy_target").db_instance_identifier).toMatch(/db_writer/);
-    expect(only(json, "aws_db_proxy_endpoint")).toMatchObject({
-      target_role: "READ_ONLY",
-      db_proxy_endpoint_name: "app-prod-use1-db-proxy-ro",
-    });
+    // Read-only proxy endpoints only route to Aurora / Multi-AZ DB cluster readers.
+    expect(resources(json, "aws_db_proxy_endpoint")).toHaveLength(0);
     const policy = JSON.parse(
       resources(json, "aws_iam_role_policy").find(([, p]) => p.name === "read-database-secret")![1].policy,
     );
@@ -177,10 +175,10 @@ describe("Database (writer)", () => {
     expect(sg.ingress).toBeUndefined();
   });
 
-  it("exposes writer/reader hosts through the proxy", () => {
+  it("sends writes and reads through the proxy and keeps the replicas addressable", () => {
     expect(database.writerHost).toBe(database.proxy!.endpoint);
-    expect(database.readerHost).toBe(database.proxy!.readerEndpoint);
-    expect(database.readerHost).not.toBe(database.writerHost);
+    expect(database.readerHost).toBe(database.proxy!.endpoint);
+    expect(database.readerEndpoints).toHaveLength(2);
   });
 });
 

@@ -131,9 +131,9 @@ describe("data tier: wiring into the task definition", () => {
   it("passes host, reader host, port, name, TLS and IAM flags as plain environment (primary through the proxy)", () => {
     const vars = env(primary);
     expect(vars.DB_HOST).toMatch(/^\$\{aws_db_proxy\.data_database_proxy_\w+\.endpoint\}$/);
-    expect(vars.DB_READER_HOST).toMatch(
-      /^\$\{aws_db_proxy_endpoint\.data_database_proxy_read-only_\w+\.endpoint\}$/,
-    );
+    // RDS Proxy cannot route reads to RDS read replicas (read-only endpoints are Aurora-only).
+    expect(vars.DB_READER_HOST).toBe(vars.DB_HOST);
+    expect(resources(primary, "aws_db_proxy_endpoint")).toHaveLength(0);
     expect(vars).toMatchObject({
       DB_PORT: "5432",
       DB_NAME: "app",
@@ -257,9 +257,7 @@ describe("data tier: names the ops CLI finds", () => {
     expect(only(euw1, "aws_elasticache_replication_group").replication_group_id).toBe(
       "skyline-production-euw1-cache",
     );
-    expect(only(primary, "aws_db_proxy_endpoint").db_proxy_endpoint_name).toBe(
-      "skyline-production-use1-db-proxy-ro",
-    );
+    expect(only(primary, "aws_db_proxy").name).toBe("skyline-production-use1-db-proxy");
     expect(resources(primary, "aws_kms_alias").map(([, a]) => a.name)).toEqual(
       expect.arrayContaining(["alias/skyline-production-use1-db", "alias/skyline-production-use1-cache"]),
     );

@@ -1,6 +1,5 @@
 import { DbProxy } from "@cdktf/provider-aws/lib/db-proxy";
 import { DbProxyDefaultTargetGroup } from "@cdktf/provider-aws/lib/db-proxy-default-target-group";
-import { DbProxyEndpoint } from "@cdktf/provider-aws/lib/db-proxy-endpoint";
 import { DbProxyTarget } from "@cdktf/provider-aws/lib/db-proxy-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -21,8 +20,6 @@ export interface DatabaseProxyProps {
   readonly secretArn: string;
   /** KMS key that encrypts that secret. */
   readonly secretKmsKeyArn: string;
-  /** Add a read-only endpoint for the read replicas. @default false */
-  readonly readOnlyEndpoint?: boolean;
   /** Seconds an idle client connection stays open. @default 1800 */
   readonly idleClientTimeoutSeconds?: number;
   /** Share of the database's max_connections the proxy may open. @default 90 */
@@ -39,14 +36,10 @@ export class DatabaseProxy extends Construct {
   readonly proxy: DbProxy;
   readonly role: IamRole;
   readonly securityGroup: SecurityGroup;
-  readonly readOnly?: DbProxyEndpoint;
-  /** Proxy name, and the read-only endpoint's name when there is one (the ops manifest lists them). */
+  /** Proxy name (the ops manifest lists it). */
   readonly name: string;
-  readonly readOnlyEndpointName?: string;
   /** Read/write endpoint (host name). */
   readonly endpoint: string;
-  /** Read-only endpoint (host name); the read/write endpoint when there is none. */
-  readonly readerEndpoint: string;
   /** `prx-…` resource id used in `rds-db:connect` ARNs. */
   readonly resourceId: string;
 
@@ -119,19 +112,9 @@ export class DatabaseProxy extends Construct {
       dbInstanceIdentifier: props.writerIdentifier,
     });
     this.name = name;
-    if (props.readOnlyEndpoint) {
-      this.readOnlyEndpointName = `${name}-ro`;
-      this.readOnly = new DbProxyEndpoint(this, "read-only", {
-        dbProxyName: this.proxy.name,
-        dbProxyEndpointName: `${name}-ro`,
-        targetRole: "READ_ONLY",
-        vpcSubnetIds: subnets,
-        vpcSecurityGroupIds: [this.securityGroup.id],
-        tags: { Name: `${name}-ro` },
-      });
-    }
+    // No read-only proxy endpoint: RDS Proxy routes reads to readers only for Aurora and Multi-AZ DB
+    // clusters; with a DB instance as target, requests to a read-only endpoint fail.
     this.endpoint = this.proxy.endpoint;
-    this.readerEndpoint = this.readOnly?.endpoint ?? this.proxy.endpoint;
     // arn:aws:rds:<region>:<account>:db-proxy:prx-…: the last field is the resource id. A local, so
     // policies that embed it stay plain JSON strings.
     this.resourceId = new TerraformLocal(

@@ -290,7 +290,6 @@ export class Database extends Construct {
         writerIdentifier: this.instance.identifier,
         secretArn: this.secretArn,
         secretKmsKeyArn: this.kmsKey.arn,
-        readOnlyEndpoint: replicas.length > 0,
         ...(props.proxy ?? {}),
       });
       this.allowFrom("proxy", this.proxy.securityGroup.id, "the RDS Proxy");
@@ -302,9 +301,14 @@ export class Database extends Construct {
     return this.proxy?.endpoint ?? this.endpoint;
   }
 
-  /** Where clients read: the proxy's read-only endpoint, else the first replica, else the writer. */
+  /**
+   * Where the API reads: through the proxy when there is one (the proxy reaches only the writer of an
+   * RDS instance: its read-only endpoints work for Aurora and Multi-AZ DB clusters only), else the
+   * first replica, else the writer. The replicas stay addressable for read-only tools and as
+   * promotion targets.
+   */
   get readerHost(): string {
-    if (this.proxy) return this.proxy.readerEndpoint;
+    if (this.proxy) return this.proxy.endpoint;
     return this.readerEndpoints[0] ?? this.endpoint;
   }
 
