@@ -8,6 +8,7 @@ import { ConnectionSecret } from "../constructs/database/connection-secret";
 import { Database, POSTGRES_PORT } from "../constructs/database/database";
 import type { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import type { ContainerSecret, FargateService } from "../constructs/fargate-service/fargate-service";
+import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
 import { GeneratedSecret } from "../constructs/generated-secret/generated-secret";
 import type { Network } from "../constructs/network/network";
 import { resolveDataTier } from "./config/data-tier-schema";
@@ -181,6 +182,8 @@ export class DataTier extends Construct {
     this.environment = {
       DB_HOST: this.database.writerHost,
       DB_READER_HOST: this.database.readerHost,
+      // Replicas are read directly with their own IAM login (see Database.readerHost).
+      ...(this.database.replicas.length ? { DB_READER_USER: API_CONTAINER_DEFAULTS.readerDbUser } : {}),
       DB_PORT: String(POSTGRES_PORT),
       DB_NAME: db.databaseName,
       DB_SSL: "require",
@@ -210,6 +213,7 @@ export class DataTier extends Construct {
     service.connectTo("cache", cache.securityGroup.id, CACHE_PORT, `the cache ${cache.replicationGroupId}`);
 
     database.grantConnect(service.taskRole);
+    database.grantReplicaConnect(service.taskRole, API_CONTAINER_DEFAULTS.readerDbUser);
     const secrets = Object.values(this.secrets);
     service.addToTaskPolicy("read-data-secrets", {
       Action: "secretsmanager:GetSecretValue",

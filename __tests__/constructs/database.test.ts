@@ -175,10 +175,10 @@ describe("Database (writer)", () => {
     expect(sg.ingress).toBeUndefined();
   });
 
-  it("sends writes and reads through the proxy and keeps the replicas addressable", () => {
+  it("writes through the proxy and reads the first replica directly", () => {
     expect(database.writerHost).toBe(database.proxy!.endpoint);
-    expect(database.readerHost).toBe(database.proxy!.endpoint);
     expect(database.readerEndpoints).toHaveLength(2);
+    expect(database.readerHost).toBe(database.readerEndpoints[0]);
   });
 });
 

@@ -24,6 +24,7 @@ describe("reference API contract vs. the infrastructure that runs it", () => {
       user: contract.CONTAINER_USER,
       stopTimeoutSeconds: contract.STOP_TIMEOUT_SECONDS,
       migrateCommand: [...contract.MIGRATE_COMMAND],
+      readerDbUser: contract.READER_DB_USER,
     });
     const container = containerOf(primary);
     expect(container.portMappings[0].containerPort).toBe(contract.SERVICE_PORT);

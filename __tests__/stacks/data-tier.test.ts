@@ -131,8 +131,10 @@ describe("data tier: wiring into the task definition", () => {
   it("passes host, reader host, port, name, TLS and IAM flags as plain environment (primary through the proxy)", () => {
     const vars = env(primary);
     expect(vars.DB_HOST).toMatch(/^\$\{aws_db_proxy\.data_database_proxy_\w+\.endpoint\}$/);
-    // RDS Proxy cannot route reads to RDS read replicas (read-only endpoints are Aurora-only).
-    expect(vars.DB_READER_HOST).toBe(vars.DB_HOST);
+    // Reads go to the in-region replica directly, with its own IAM login: RDS Proxy cannot route
+    // reads to RDS read replicas (its read-only endpoints are for Aurora and Multi-AZ DB clusters).
+    expect(vars.DB_READER_HOST).toMatch(/^\$\{aws_db_instance\.data_database_replica-1_\w+\.address\}$/);
+    expect(vars.DB_READER_USER).toBe("skyline_reader");
     expect(resources(primary, "aws_db_proxy_endpoint")).toHaveLength(0);
     expect(vars).toMatchObject({
       DB_PORT: "5432",
@@ -171,8 +173,9 @@ describe("data tier: wiring into the task definition", () => {
       /^\$\{data\.aws_secretsmanager_secret\.data_db-connection_\w+\.arn\}:username::$/,
     );
     expect(dr.REDIS_AUTH_TOKEN).toMatch(/^\$\{data\.aws_secretsmanager_secret\.data_cache-auth_\w+\.arn\}$/);
+    // DB_READER_USER is the fixed name of a password-less IAM login, not a credential.
     const names = container(primary).environment.map((e: any) => e.name);
-    expect(names.filter((n: string) => /USER|TOKEN|PASSWORD|SECRET/.test(n))).toEqual([]);
+    expect(names.filter((n: string) => /USER|TOKEN|PASSWORD|SECRET/.test(n))).toEqual(["DB_READER_USER"]);
   });
 
   it("the primary creates the shared cache token and connection secret, replicated to every DR region", () => {
@@ -191,8 +194,20 @@ describe("data tier: wiring into the task definition", () => {
     const policies = taskPolicies(primary);
     expect(Object.keys(policies).sort()).toEqual([
       "connect-skyline-production-use1-db",
+      "connect-skyline-production-use1-db-replicas",
       "decrypt-data-secrets",
       "read-data-secrets",
+    ]);
+    expect(policies["connect-skyline-production-use1-db-replicas"]).toEqual([
+      {
+        Effect: "Allow",
+        Action: "rds-db:connect",
+        Resource: [
+          expect.stringMatching(
+            /dbuser:\$\{aws_db_instance\.data_database_replica-1_\w+\.resource_id\}\/skyline_reader$/,
+          ),
+        ],
+      },
     ]);
     expect(policies["connect-skyline-production-use1-db"]).toEqual([
       {

@@ -302,14 +302,12 @@ export class Database extends Construct {
   }
 
   /**
-   * Where the API reads: through the proxy when there is one (the proxy reaches only the writer of an
-   * RDS instance: its read-only endpoints work for Aurora and Multi-AZ DB clusters only), else the
-   * first replica, else the writer. The replicas stay addressable for read-only tools and as
-   * promotion targets.
+   * Where the API reads: the first in-region replica, directly (RDS Proxy reaches only the writer of
+   * an RDS instance; its read-only endpoints work for Aurora and Multi-AZ DB clusters only), else
+   * the proxy, else this instance.
    */
   get readerHost(): string {
-    if (this.proxy) return this.proxy.endpoint;
-    return this.readerEndpoints[0] ?? this.endpoint;
+    return this.readerEndpoints[0] ?? this.proxy?.endpoint ?? this.endpoint;
   }
 
   /**
@@ -355,6 +353,31 @@ export class Database extends Construct {
       policy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: "rds-db:connect", Resource: this.connectArns(dbUser) }],
+      }),
+    });
+  }
+
+  /**
+   * Grants `role` IAM authentication to the in-region read replicas, directly, as `dbUser` (a login
+   * granted `rds_iam`; not the writer's login, which keeps password auth for the proxy).
+   */
+  grantReplicaConnect(role: IamRole, dbUser: string): IamRolePolicy | undefined {
+    if (this.replicas.length === 0) return undefined;
+    const account = this.accountId;
+    return new IamRolePolicy(this, `connect-replicas-${dbUser}-${role.node.id}`, {
+      role: role.id,
+      name: `connect-${this.identifier}-replicas`,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "rds-db:connect",
+            Resource: this.replicas.map(
+              (r) => `arn:aws:rds-db:${this.region}:${account}:dbuser:${r.resourceId}/${dbUser}`,
+            ),
+          },
+        ],
       }),
     });
   }

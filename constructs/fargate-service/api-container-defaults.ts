@@ -12,6 +12,8 @@ export const API_CONTAINER_DEFAULTS = {
   user: "10001:10001",
   /** Seconds ECS waits after SIGTERM before SIGKILL; the service drains well within it. */
   stopTimeoutSeconds: 30,
+  /** Read-only database login of the API's reader pool on the replicas (created by its migrations). */
+  readerDbUser: "skyline_reader",
   /** The one-off command a deploy runs before the new tasks start. */
   migrateCommand: ["node", "dist/migrate.js"],
 } as const;

@@ -82,7 +82,8 @@ describe("loadConfig", () => {
         iamAuth: true,
         region: "eu-west-1",
       },
-      reader: { kind: "host", host: "reader.proxy" },
+      // Without DB_READER_USER the reader pool logs in as the writer's user.
+      reader: { kind: "host", host: "reader.proxy", user: "app_user" },
     });
     expect(config.cache).toMatchObject({
       kind: "redis",
@@ -94,6 +95,14 @@ describe("loadConfig", () => {
     expect(describeMode(config)).toBe(
       "mode: PostgreSQL writer.proxy:5432/app (IAM auth) + reader reader.proxy:5432/app (IAM auth); Redis cache.local:6379 (TLS)",
     );
+  });
+
+  test("the reader pool uses DB_READER_USER, the replicas' own IAM login, when set", () => {
+    const config = loadConfig({ ...aws, DB_READER_USER: "skyline_reader" });
+    expect(config.database).toMatchObject({
+      writer: { user: "app_user" },
+      reader: { host: "reader.proxy", user: "skyline_reader", iamAuth: true },
+    });
   });
 
   test("local URLs, with the password redacted from the mode line", () => {

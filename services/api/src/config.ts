@@ -256,12 +256,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       problems.push(`${ENV.DB_PASSWORD} is required unless ${ENV.DB_IAM_AUTH}=true.`);
     }
     const port = int(ENV.DB_PORT, 5432, 1, 65535);
-    const target = (endpoint: string): PgTarget => ({
+    const target = (endpoint: string, login = user): PgTarget => ({
       kind: "host",
       host: endpoint,
       port,
       database: database ?? "",
-      user: user ?? "",
+      user: login ?? "",
       password: iamAuth ? undefined : password,
       iamAuth,
       region,
@@ -270,7 +270,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     return {
       kind: "postgres",
       writer: target(host),
-      reader: readerHost === undefined ? undefined : target(readerHost),
+      // The replicas' read-only login when set (the writer's login keeps password auth for RDS Proxy).
+      reader: readerHost === undefined ? undefined : target(readerHost, str(ENV.DB_READER_USER) ?? user),
       ...common,
     };
   }

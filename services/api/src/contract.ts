@@ -32,6 +32,7 @@ export const ENV = {
   LOG_LEVEL: "LOG_LEVEL",
   DB_HOST: "DB_HOST",
   DB_READER_HOST: "DB_READER_HOST",
+  DB_READER_USER: "DB_READER_USER",
   DB_PORT: "DB_PORT",
   DB_NAME: "DB_NAME",
   DB_SSL: "DB_SSL",
@@ -61,6 +62,7 @@ export const PLAIN_ENV_VARS = [
   ENV.LOG_LEVEL,
   ENV.DB_HOST,
   ENV.DB_READER_HOST,
+  ENV.DB_READER_USER,
   ENV.DB_PORT,
   ENV.DB_NAME,
   ENV.DB_SSL,
@@ -77,6 +79,7 @@ export const PLAIN_ENV_VARS = [
 /** Plain variables the service can run without (everything else in PLAIN_ENV_VARS has a default or is optional). */
 export const OPTIONAL_PLAIN_ENV_VARS = [
   ENV.DB_READER_HOST,
+  ENV.DB_READER_USER,
   ENV.JWT_ISSUER,
   ENV.JWT_AUDIENCE,
   ENV.JWT_JWKS_URL,
@@ -110,6 +113,9 @@ export const AWS_ENV_DEFAULTS = {
   REDIS_PORT: "6379",
   REDIS_TLS: "true",
 } as const;
+
+/** The read-only database login of the reader pool, created by migration 0002 (IAM auth on RDS). */
+export const READER_DB_USER = "skyline_reader";
 
 /** The container's user (uid:gid); the Dockerfile creates it with these ids. */
 export const CONTAINER_USER = "10001:10001";
