@@ -1,5 +1,3 @@
-import { DataAwsSecretsmanagerSecret } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret";
-import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { Construct } from "constructs";
 import { Cache, CACHE_PORT, type GlobalDatastoreMembership } from "../constructs/cache/cache";
 import { globalDatastoreId } from "../constructs/cache/cache-engine";
@@ -9,7 +7,7 @@ import { Database, POSTGRES_PORT } from "../constructs/database/database";
 import type { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import type { ContainerSecret, FargateService } from "../constructs/fargate-service/fargate-service";
 import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
-import { GeneratedSecret } from "../constructs/generated-secret/generated-secret";
+import { secretReplica, sharedSecret } from "../constructs/generated-secret/shared-secret";
 import type { Network } from "../constructs/network/network";
 import { resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
@@ -21,15 +19,6 @@ export interface DataTierProps {
   readonly network: Network;
   /** The stack's Secrets Manager key (encrypts the secrets the primary region creates). */
   readonly secretsKey: EncryptionKey;
-}
-
-/** A secret the primary region creates and replicates; DR regions read their replica by name. */
-interface RegionalSecret {
-  readonly arn: string;
-  /** Reference to the value, for resources that need it (the cache's AUTH token). */
-  readonly value: string;
-  /** Customer key in the primary region; replicas use the region's AWS-managed key. */
-  readonly kmsKeyArn?: string;
 }
 
 /** ARN of the primary region's writer, built from the config: known before apply, no cross-stack reference. */
@@ -102,15 +91,6 @@ export class DataTier extends Construct {
       });
     }
 
-    // The replica (same name) exists in a DR region once the primary region is applied.
-    const replicatedSecret = (secretId: string, secretName: string): RegionalSecret => {
-      const secret = new DataAwsSecretsmanagerSecret(this, secretId, { name: secretName });
-      const version = new DataAwsSecretsmanagerSecretVersion(this, `${secretId}-current`, {
-        secretId: secret.arn,
-      });
-      return { arn: secret.arn, value: version.secretString };
-    };
-
     // DB_USER: the RDS-managed master secret in the primary; elsewhere the replicated connection
     // secret, because RDS keeps the master secret in the writer's region only.
     let dbUser: ContainerSecret;
@@ -130,24 +110,19 @@ export class DataTier extends Construct {
         });
       }
     } else {
-      const connection = replicatedSecret("db-connection", `${shared}-db-connection`);
+      const connection = secretReplica(this, "db-connection", `${shared}-db-connection`);
       dbUser = { secretArn: connection.arn, jsonKey: "username" };
     }
 
     // One AUTH token for every region: a Global Datastore secondary must use the primary's.
-    let cacheAuth: RegionalSecret;
-    if (isPrimary) {
-      const secret = new GeneratedSecret(this, "cache-auth", {
-        name: `${shared}-cache-auth`,
-        description: "AUTH token of the ElastiCache replication groups",
-        kmsKeyArn: secretsKey.arn,
-        length: 64,
-        replicaRegions: config.drRegions,
-      });
-      cacheAuth = { arn: secret.arn, value: secret.version.secretString, kmsKeyArn: secretsKey.arn };
-    } else {
-      cacheAuth = replicatedSecret("cache-auth", `${shared}-cache-auth`);
-    }
+    const cacheAuth = sharedSecret(this, "cache-auth", {
+      name: `${shared}-cache-auth`,
+      description: "AUTH token of the ElastiCache replication groups",
+      owner: isPrimary,
+      kmsKeyArn: secretsKey.arn,
+      length: 64,
+      replicaRegions: config.drRegions,
+    });
 
     const cache = settings.cache;
     const globalSuffix = `${shared}-cache`;

@@ -1,5 +1,3 @@
-import { DataAwsSecretsmanagerSecret } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret";
-import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import type { Construct } from "constructs";
 import { Backup } from "../constructs/backup/backup";
 import { Guardrails } from "../constructs/guardrails";
@@ -7,7 +5,8 @@ import { Monitoring } from "../constructs/monitoring/monitoring";
 import { Certificate } from "../constructs/certificate/certificate";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import { FargateService } from "../constructs/fargate-service/fargate-service";
-import { GeneratedSecret } from "../constructs/generated-secret/generated-secret";
+import { sharedSecret } from "../constructs/generated-secret/shared-secret";
+import { parseEcrRepository } from "../constructs/container-registry/ecr-uri";
 import { LoadBalancer } from "../constructs/load-balancer/load-balancer";
 import { Network } from "../constructs/network/network";
 import { availabilityZones, regionInfo } from "./config/regions";
@@ -17,13 +16,6 @@ import { apiServiceAccountName, eksClusterName } from "./eks-names";
 import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
 import { SkylineStack } from "./skyline-stack";
 import { SERVICE_TARGETS } from "./targets";
-
-/** A secret shared by every region: created (and replicated) by the primary, read by the others. */
-interface SharedSecret {
-  readonly arn: string;
-  readonly value: string;
-  readonly kmsKeyArn?: string;
-}
 
 /**
  * One region of one environment: network, load balancer, data tier and, with compute "ecs", the API
@@ -71,31 +63,24 @@ export class RegionalStack extends SkylineStack {
       name: `${name}-secrets`,
       description: `Secrets Manager encryption for ${name}`,
     });
-    const sharedSecret = (id: string, secretName: string, description: string): SharedSecret => {
-      if (this.isPrimary) {
-        const secret = new GeneratedSecret(this, id, {
-          name: secretName,
-          description,
-          kmsKeyArn: this.secretsKey.arn,
-          replicaRegions: config.drRegions,
-        });
-        return { arn: secret.arn, value: secret.version.secretString, kmsKeyArn: this.secretsKey.arn };
-      }
-      // The replica in this region (same name) exists once the primary region is applied.
-      const secret = new DataAwsSecretsmanagerSecret(this, id, { name: secretName });
-      const version = new DataAwsSecretsmanagerSecretVersion(this, `${id}-current`, { secretId: secret.arn });
-      return { arn: secret.arn, value: version.secretString };
-    };
+    const environmentSecret = (id: string, secretName: string, description: string) =>
+      sharedSecret(this, id, {
+        name: secretName,
+        description,
+        owner: this.isPrimary,
+        kmsKeyArn: this.secretsKey.arn,
+        replicaRegions: config.drRegions,
+      });
 
     const behindCloudFront = config.edge.behindCloudFront;
     const originSecret = behindCloudFront
-      ? sharedSecret(
+      ? environmentSecret(
           "origin-verify",
           `${shared}-origin-verify`,
           "Header value CloudFront sends and the ALBs require",
         )
       : undefined;
-    const jwtSecret = sharedSecret(
+    const jwtSecret = environmentSecret(
       "jwt",
       `${shared}-jwt`,
       "HS256 key the API signs and verifies tokens with",
@@ -239,5 +224,6 @@ export function backupVaultArn(config: EnvironmentConfig, region: string): strin
  * start tasks while the primary region is down. Other registries are used as given.
  */
 export function regionalImageRepository(repository: string, region: string): string {
-  return repository.replace(/^(\d{12}\.dkr\.ecr\.)[a-z0-9-]+(\.amazonaws\.com\/)/, `$1${region}$2`);
+  const ecr = parseEcrRepository(repository);
+  return ecr ? `${ecr.accountId}.dkr.ecr.${region}.amazonaws.com/${ecr.name}` : repository;
 }
