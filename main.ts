@@ -1,3 +1,6 @@
+// First, so that cdktf and the provider modules imported below load through the V8 compile cache
+// (TypeScript emits the requires in source order).
+import "./stacks/compile-cache-register";
 import { ConfigError } from "./stacks/config/schema";
 import { loadEnvironments, selectEnvironmentNames } from "./stacks/config/load";
 import { GuardrailsFailure, synthesize } from "./stacks/synthesize";

@@ -3,6 +3,7 @@ import { S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { Guardrails } from "../constructs/guardrails";
 import type { EnvironmentConfig } from "./config/schema";
+import { renderStack } from "./render-stack";
 
 export interface SkylineStackProps {
   readonly config: EnvironmentConfig;
@@ -48,9 +49,10 @@ export class SkylineStack extends TerraformStack {
     }
   }
 
+  /** The stack's Terraform JSON (see renderStack: cdktf's document, resolved where tokens can be). */
   override toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
-    if (!this.renderCache) return super.toTerraform();
-    return (this.renderCache.json ??= super.toTerraform());
+    if (!this.renderCache) return renderStack(this);
+    return (this.renderCache.json ??= renderStack(this));
   }
 
   override prepareStack(): void {

@@ -5,6 +5,7 @@ import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
 import type { EnvironmentConfig } from "./config/schema";
 import { buildManifest, writeManifest } from "./manifest";
 import { renderEachStackOnce, type SkylineStack } from "./skyline-stack";
+import { withoutTokenStackTraces } from "./token-stack-traces";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -40,11 +41,14 @@ export function synthesize(
   const { app, environments } = buildApp(configs, options);
   let failure: unknown;
   try {
-    renderEachStackOnce(
-      environments.flatMap((env) => stacksOf(env)),
-      () => app.synth(),
-      // A customize hook may reference one stack's resources from another: prepare for it.
-      { skipCrossStackPreparation: !options.customize },
+    // Rendering creates tokens too (references, functions): no stack trace for each, as in build.
+    withoutTokenStackTraces(() =>
+      renderEachStackOnce(
+        environments.flatMap((env) => stacksOf(env)),
+        () => app.synth(),
+        // A customize hook may reference one stack's resources from another: prepare for it.
+        { skipCrossStackPreparation: !options.customize },
+      ),
     );
   } catch (e) {
     failure = e;
