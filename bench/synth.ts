@@ -1,9 +1,10 @@
 /**
  * Synth benchmark: wall time and peak memory of synthesizing skyline (production alone, and every
  * environment) with the compiled app, beside an empty cdktf app synthesized the same way: the same
- * node, the same harness and the same V8 compile cache (stacks/compile-cache.ts), which skyline's
- * entry point enables and which the empty app gets through `-r`, so the ratio measures skyline's own
- * work and not a cache the baseline lacks. The same pair without any compile cache is printed too.
+ * node and harness, run both with the V8 compile cache that skyline's entry point enables
+ * (stacks/compile-cache.ts, given to the empty app through `-r`) and without it. The ratio divides
+ * by the faster of the two empty-app runs, so it measures skyline's own work: never a cache the
+ * baseline lacks, never a cache that slows the baseline. skyline without the cache is printed too.
  * Targets on a 2-core machine: production < 2 s, < 300 MB, ≤ 3x the empty app.
  * Run after `npm run build`: `npx tsx bench/synth.ts` (or `npm run bench`).
  */
@@ -98,7 +99,7 @@ function main(): void {
   const noCache = { SKYLINE_COMPILE_CACHE: "0" };
   const production = ["--env", "production"];
   const [baseline, prod, all, uncachedBaseline, uncachedProd] = benchAll([
-    { label: "empty cdktf app", script: emptyApp, args: [], preload: compileCache },
+    { label: "empty app, compile cache", script: emptyApp, args: [], preload: compileCache },
     { label: "skyline --env production", script: mainJs, args: production },
     { label: "skyline --env all", script: mainJs, args: ["--env", "all"] },
     { label: "empty app, no compile cache", script: emptyApp, args: [], env: noCache },
@@ -106,9 +107,10 @@ function main(): void {
   ]);
   rmSync(emptyDir, { recursive: true, force: true });
 
-  const ratio = prod.seconds / baseline.seconds;
-  console.log(`ratio production / empty app: ${ratio.toFixed(2)}x (target ≤ 3x)`);
-  console.log(`ratio all / empty app:        ${(all.seconds / baseline.seconds).toFixed(2)}x`);
+  const fastestBaseline = Math.min(baseline.seconds, uncachedBaseline.seconds);
+  const ratio = prod.seconds / fastestBaseline;
+  console.log(`ratio production / empty app: ${ratio.toFixed(2)}x (target ≤ 3x; the faster empty-app run)`);
+  console.log(`ratio all / empty app:        ${(all.seconds / fastestBaseline).toFixed(2)}x`);
   console.log(
     `without a compile cache:      ${(uncachedProd.seconds / uncachedBaseline.seconds).toFixed(2)}x ` +
       `(production ${uncachedProd.seconds.toFixed(3)} s)`,

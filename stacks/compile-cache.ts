@@ -10,11 +10,12 @@
  *
  * The cache is produced after execution, when the process exits (`script.createCachedData()`), not
  * after compilation: by then V8 has compiled the functions that synth actually called, which are
- * lazily compiled and were most of the 250 ms. An entry is keyed by a hash of the file name and the
- * full source (npm sets every mtime to 1985, and V8 itself only checks the source length, so a
- * same-length edit would otherwise run stale code); V8 checks its own version and flags and rejects
- * a cache that does not match, and a checksum over each entry catches a damaged file, which V8 would
- * not. A rejected or missing entry is compiled normally and rewritten at exit.
+ * lazily compiled and were most of the 250 ms. An entry is named by CRC-32s of the file name and of
+ * the full source, and the source length, as Node's own compile cache checks them (npm sets every
+ * mtime to 1985, and V8 itself only checks the source length, so a same-length edit would otherwise
+ * run stale code). V8 checks its own version and flags and rejects a cache that does not match, and
+ * a checksum over each entry catches a damaged file, which V8 would not. A rejected or missing entry
+ * is compiled normally and rewritten at exit.
  *
  * The cache may make synth faster and must never break it: every filesystem error is swallowed, and
  * anything the hook does not handle exactly as Node does (ES modules, `import()`, the main module,
@@ -22,7 +23,6 @@
  * and is small, so it is never cached. Set SKYLINE_COMPILE_CACHE=0 (or Node's
  * NODE_DISABLE_COMPILE_CACHE) to turn the cache off.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { dirname, join, sep } from "node:path";
@@ -164,13 +164,17 @@ function installHook(dir: string): HookCompileCache {
       typeof content !== "string" ||
       !filename.includes(NODE_MODULES) ||
       this.id === "." ||
-      process.sourceMapsEnabled ||
-      DYNAMIC_IMPORT.test(content)
+      process.sourceMapsEnabled
     ) {
       return original.call(this, content, filename, ...rest);
     }
-    const file = join(dir, createHash("sha1").update(filename).update("\0").update(content).digest("hex"));
+    const file = join(dir, entryName(filename, content));
     const entry = readEntry(file);
+    // Entries are only written for sources without import(), and the name covers the source: a hit
+    // needs no scan of it.
+    if (!(entry instanceof Buffer) && DYNAMIC_IMPORT.test(content)) {
+      return original.call(this, content, filename, ...rest);
+    }
     let script: Script;
     try {
       script = new Script(M.wrap(blankShebang(content)), {
@@ -231,6 +235,11 @@ function makeRequire(M: ModuleInternals, mod: CjsModule): NodeJS.Require {
   require.extensions = M._extensions as NodeJS.Require["extensions"];
   require.cache = M._cache as NodeJS.Require["cache"];
   return require;
+}
+
+/** The entry's file name: CRC-32 of the module's path, source length, CRC-32 of the source (hex). */
+function entryName(filename: string, content: string): string {
+  return [crc32(filename), content.length, crc32(content)].map((n) => n.toString(16)).join("-");
 }
 
 /** A hashbang is only valid at the very start of a script: blank it, keeping the line count. */
