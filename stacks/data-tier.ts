@@ -9,7 +9,7 @@ import type { ContainerSecret, FargateService } from "../constructs/fargate-serv
 import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
 import { secretReplica, sharedSecret } from "../constructs/generated-secret/shared-secret";
 import type { Network } from "../constructs/network/network";
-import { resolveDataTier } from "./config/data-tier-schema";
+import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
 import { environmentPrefix, regionalPrefix } from "./naming";
 
@@ -74,7 +74,7 @@ export class DataTier extends Construct {
       databaseName: db.databaseName,
       masterUsername: db.masterUsername,
       multiAz: db.multiAz,
-      readReplicas: isPrimary ? db.readReplicas : 0,
+      readReplicas: inRegionReadReplicas(config, region),
       backupRetentionDays: db.backupRetentionDays,
       backupWindow: db.backupWindow,
       maintenanceWindow: db.maintenanceWindow,

@@ -1,3 +1,4 @@
+import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
 import { DataAwsSecurityGroup } from "@cdktf/provider-aws/lib/data-aws-security-group";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
@@ -8,7 +9,8 @@ import { CACHE_PORT } from "../constructs/cache/cache";
 import { POSTGRES_PORT } from "../constructs/database/database";
 import { EksCluster } from "../constructs/eks-cluster/eks-cluster";
 import { IrsaRole } from "../constructs/eks-cluster/irsa-role";
-import { resolveDataTier } from "./config/data-tier-schema";
+import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
+import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
 import {
   albSecurityGroupName,
@@ -142,6 +144,24 @@ export class EksClusterStack extends SkylineStack {
       Action: "rds-db:connect",
       Resource: `arn:aws:rds-db:${region}:${account}:dbuser:*/${dbUser}`,
     });
+    const replicas = inRegionReadReplicas(config, region);
+    if (replicas > 0) {
+      // The pods read the in-region replicas directly with their own login, as the ECS task does:
+      // that login, on those replicas only (found by their deterministic identifiers).
+      const replicaIds = Array.from(
+        { length: replicas },
+        (_, i) =>
+          new DataAwsDbInstance(this, `db-replica-${i + 1}`, {
+            dbInstanceIdentifier: `${prefix}-db-replica-${i + 1}`,
+          }).resourceId,
+      );
+      this.podRole.addToPolicy("connect-replicas", {
+        Action: "rds-db:connect",
+        Resource: replicaIds.map(
+          (id) => `arn:aws:rds-db:${region}:${account}:dbuser:${id}/${API_CONTAINER_DEFAULTS.readerDbUser}`,
+        ),
+      });
+    }
     const secretArn = (name: string) => `arn:aws:secretsmanager:${region}:${account}:secret:${name}`;
     this.podRole.addToPolicy(
       "read-secrets",

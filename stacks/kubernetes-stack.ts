@@ -8,9 +8,10 @@ import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { CACHE_PORT } from "../constructs/cache/cache";
 import { POSTGRES_PORT } from "../constructs/database/database";
+import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
 import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes-workload";
 import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
-import { resolveDataTier } from "./config/data-tier-schema";
+import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
 import { apiPodRoleName, apiServiceAccountName, apiTargetGroupName, eksClusterName } from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
@@ -65,6 +66,13 @@ export class KubernetesStack extends SkylineStack {
     const dbHost = isPrimary
       ? new DataAwsDbProxy(this, "database-proxy", { name: `${prefix}-db-proxy` }).endpoint
       : db.address;
+    // Reads: the first in-region replica with its own IAM login, as the ECS task (stacks/data-tier.ts);
+    // where there is none, the writer's endpoint.
+    const readsReplica = inRegionReadReplicas(config, region) > 0;
+    const readerHost = readsReplica
+      ? new DataAwsDbInstance(this, "database-replica", { dbInstanceIdentifier: `${prefix}-db-replica-1` })
+          .address
+      : dbHost;
     const cache = new DataAwsElasticacheReplicationGroup(this, "cache", {
       replicationGroupId: `${prefix}-cache`,
     });
@@ -106,7 +114,8 @@ export class KubernetesStack extends SkylineStack {
         LOG_LEVEL: "info",
         AWS_REGION: region,
         DB_HOST: dbHost,
-        DB_READER_HOST: dbHost,
+        DB_READER_HOST: readerHost,
+        ...(readsReplica ? { DB_READER_USER: API_CONTAINER_DEFAULTS.readerDbUser } : {}),
         DB_PORT: String(POSTGRES_PORT),
         DB_NAME: settings.database.databaseName,
         DB_SSL: "require",

@@ -207,6 +207,20 @@ describe("ECS and EKS environments side by side", () => {
           Resource: "arn:aws:rds-db:us-east-1:222222222222:dbuser:*/skyline_admin",
         },
       ]);
+      // The replicas' own login, on the replicas only (by resource id), in the primary only.
+      expect(policies).toContainEqual([
+        {
+          Effect: "Allow",
+          Action: "rds-db:connect",
+          Resource: [
+            "arn:aws:rds-db:us-east-1:222222222222:dbuser:${data.aws_db_instance.db-replica-1.resource_id}/skyline_reader",
+          ],
+        },
+      ]);
+      expect(primary.data!.aws_db_instance["db-replica-1"]).toEqual({
+        db_instance_identifier: "skyline-production-eks-use1-db-replica-1",
+      });
+      expect(JSON.stringify(dr)).not.toContain("skyline_reader");
       const read = policies.find((s) => s[0].Action.includes?.("secretsmanager:GetSecretValue"))!;
       expect(read[0].Resource).toContain(
         "arn:aws:secretsmanager:us-east-1:222222222222:secret:skyline-production-eks-jwt-??????",
@@ -388,9 +402,8 @@ describe("ECS and EKS environments side by side", () => {
       const ecs = synthed.get("skyline-production-us-east-1")!;
       const task = only(ecs, "aws_ecs_task_definition");
       const definition = JSON.parse(task.container_definitions)[0];
-      // Pods read through the proxy; reading the replicas with their own login is ECS-only so far.
       const ecsNames = [
-        ...definition.environment.map((e: any) => e.name).filter((n: string) => n !== "DB_READER_USER"),
+        ...definition.environment.map((e: any) => e.name),
         ...definition.secrets.map((s: any) => s.name),
       ].sort();
       const env = only(primary, "kubernetes_deployment_v1").spec.template.spec.container[0].env;
@@ -417,6 +430,27 @@ describe("ECS and EKS environments side by side", () => {
       expect(primary.data!.aws_db_proxy["database-proxy"]).toEqual({
         name: "skyline-production-eks-use1-db-proxy",
       });
+    });
+
+    it("reads the first in-region replica with its own login in the primary, the writer in a DR region", () => {
+      const env = (json: StackJson) =>
+        Object.fromEntries(
+          only(json, "kubernetes_deployment_v1")
+            .spec.template.spec.container[0].env.filter((e: any) => e.value !== undefined)
+            .map((e: any) => [e.name, e.value]),
+        );
+      expect(env(primary).DB_READER_HOST).toBe("${data.aws_db_instance.database-replica.address}");
+      expect(env(primary).DB_READER_USER).toBe("skyline_reader");
+      expect(primary.data!.aws_db_instance["database-replica"]).toEqual({
+        db_instance_identifier: "skyline-production-eks-use1-db-replica-1",
+      });
+      // A DR region has no in-region replica: reads go to its cross-region replica, as the writer's login.
+      expect(env(dr).DB_READER_HOST).toBe(env(dr).DB_HOST);
+      expect(env(dr).DB_READER_USER).toBeUndefined();
+      // Staging has no replicas: the reader is the writer's proxy.
+      const staging = synthed.get("skyline-staging-eks-us-east-1-k8s")!;
+      expect(env(staging).DB_READER_HOST).toBe(env(staging).DB_HOST);
+      expect(env(staging).DB_READER_USER).toBeUndefined();
     });
 
     it("syncs DB_USER from the writer's managed secret in the primary and the replicated connection secret elsewhere", () => {

@@ -208,6 +208,14 @@ export function resolveDataTier(env: DataTierEnvironment): {
   };
 }
 
+/**
+ * In-region read replicas of `region`: the primary's writer has them; a DR region holds only the
+ * cross-region replica. They are `<prefix>-db-replica-1…n`, and the API reads the first.
+ */
+export function inRegionReadReplicas(env: DataTierEnvironment, region: string): number {
+  return region === env.primaryRegion ? resolveDataTier(env).database.readReplicas : 0;
+}
+
 type Issue = (path: (string | number)[], message: string) => void;
 
 /**
