@@ -17,8 +17,11 @@ let tmp: string;
 let fixture: string;
 let cacheDir: string;
 
-/** The fixture modules the hook compiles (and caches); dynamic.js and esm-fixture are left to Node. */
-const CACHED = ["index.js", "lib/helper.js", "lib/value.js", "bin.js", "thrower.js"];
+/**
+ * The modules the hook compiles (and caches): the fixture package's and the app's own local/local.js;
+ * dynamic.js, esm-fixture and the driver (the main module) are left to Node.
+ */
+const CACHED = ["index.js", "lib/helper.js", "lib/value.js", "bin.js", "thrower.js", "../../local/local.js"];
 
 const FILES: Record<string, string> = {
   "node_modules/fixture/package.json": JSON.stringify({
@@ -152,7 +155,7 @@ describe("the Node 20 hook, in a child process", () => {
     expectFixturesWork(first);
     expect(first.fixture.value).toBe("AAAA");
     expect(first.stats).toEqual({ hits: 0, misses: CACHED.length, rejected: 0 });
-    // One entry per module compiled by the hook, none for local/ (outside node_modules), no temp files.
+    // One entry per module compiled by the hook, no temp files.
     expect(entries()).toHaveLength(CACHED.length);
     expect(entries().filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
@@ -174,12 +177,21 @@ describe("the Node 20 hook, in a child process", () => {
     expect([first.boom, first.first]).toEqual([out.boom, out.first]);
   });
 
-  test("files outside node_modules are not cached", () => {
+  test("the app's own modules are cached like the libraries, the main module is not", () => {
     const before = entries();
     const out = run();
     expect(out.local).toBe(true);
-    expect(out.stats.hits + out.stats.misses + out.stats.rejected).toBe(CACHED.length);
-    expect(entries()).toEqual(before);
+    expect(out.stats).toEqual({ hits: CACHED.length, misses: 0, rejected: 0 });
+    // Edited, the app's module is compiled anew: its entry is named by its source.
+    const local = join(tmp, "local", "local.js");
+    writeFileSync(local, "exports.local = 'edited';\n");
+    const edited = run();
+    expect(edited.local).toBe("edited");
+    expect(edited.stats).toEqual({ hits: CACHED.length - 1, misses: 1, rejected: 0 });
+    writeFileSync(local, FILES["local/local.js"]);
+    expect(run().stats).toEqual({ hits: CACHED.length, misses: 0, rejected: 0 });
+    // The edited source's entry is stale now: leave the directory as the next tests expect it.
+    for (const name of entries()) if (!before.includes(name)) rmSync(join(cacheDir, name));
   });
 
   test("an entry that V8 rejects is recompiled and rewritten", () => {
