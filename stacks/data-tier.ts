@@ -156,8 +156,10 @@ export class DataTier extends Construct {
 
     this.environment = {
       DB_HOST: this.database.writerHost,
-      DB_READER_HOST: this.database.readerHost,
-      // Replicas are read directly with their own IAM login (see Database.readerHost).
+      // Every in-region replica, comma-separated: the API spreads its reads over them and routes
+      // around one that is down. Replicas are read directly with their own IAM login (see
+      // Database.readerHosts).
+      DB_READER_HOST: this.database.readerHosts.join(","),
       ...(this.database.replicas.length ? { DB_READER_USER: API_CONTAINER_DEFAULTS.readerDbUser } : {}),
       DB_PORT: String(POSTGRES_PORT),
       DB_NAME: db.databaseName,

@@ -66,12 +66,18 @@ export class KubernetesStack extends SkylineStack {
     const dbHost = isPrimary
       ? new DataAwsDbProxy(this, "database-proxy", { name: `${prefix}-db-proxy` }).endpoint
       : db.address;
-    // Reads: the first in-region replica with its own IAM login, as the ECS task (stacks/data-tier.ts);
+    // Reads: every in-region replica with its own IAM login, as the ECS task (stacks/data-tier.ts);
     // where there is none, the writer's endpoint.
-    const readsReplica = inRegionReadReplicas(config, region) > 0;
+    const replicas = inRegionReadReplicas(config, region);
+    const readsReplica = replicas > 0;
     const readerHost = readsReplica
-      ? new DataAwsDbInstance(this, "database-replica", { dbInstanceIdentifier: `${prefix}-db-replica-1` })
-          .address
+      ? Array.from(
+          { length: replicas },
+          (_, i) =>
+            new DataAwsDbInstance(this, `database-replica-${i + 1}`, {
+              dbInstanceIdentifier: `${prefix}-db-replica-${i + 1}`,
+            }).address,
+        ).join(",")
       : dbHost;
     const cache = new DataAwsElasticacheReplicationGroup(this, "cache", {
       replicationGroupId: `${prefix}-cache`,

@@ -175,10 +175,10 @@ describe("Database (writer)", () => {
     expect(sg.ingress).toBeUndefined();
   });
 
-  it("writes through the proxy and reads the first replica directly", () => {
+  it("writes through the proxy and reads every replica directly", () => {
     expect(database.writerHost).toBe(database.proxy!.endpoint);
     expect(database.readerEndpoints).toHaveLength(2);
-    expect(database.readerHost).toBe(database.readerEndpoints[0]);
+    expect(database.readerHosts).toEqual(database.readerEndpoints);
   });
 });
 
@@ -210,7 +210,7 @@ describe("Database.grantConnect", () => {
     const arns: string[] = JSON.parse(policy![1].policy).Statement[0].Resource;
     expect(arns).toHaveLength(2);
     expect(arns[1]).toMatch(/aws_db_instance\.db_replica-1.*\.resource_id\}\/reporting$/);
-    expect(database.readerHost).toBe(database.readerEndpoints[0]);
+    expect(database.readerHosts).toEqual(database.readerEndpoints);
   });
 });
 
@@ -248,7 +248,7 @@ describe("Database (cross-region replica)", () => {
     expect(resources(json, "aws_db_proxy")).toHaveLength(0);
     expect(database.secretArn).toBeUndefined();
     expect(database.writerHost).toBe(database.endpoint);
-    expect(database.readerHost).toBe(database.endpoint);
+    expect(database.readerHosts).toEqual([database.endpoint]);
   });
 });
 

@@ -432,21 +432,38 @@ describe("ECS and EKS environments side by side", () => {
       });
     });
 
-    it("reads the first in-region replica with its own login in the primary, the writer in a DR region", () => {
+    it("reads the in-region replicas with their own login in the primary, the writer in a DR region", () => {
       const env = (json: StackJson) =>
         Object.fromEntries(
           only(json, "kubernetes_deployment_v1")
             .spec.template.spec.container[0].env.filter((e: any) => e.value !== undefined)
             .map((e: any) => [e.name, e.value]),
         );
-      expect(env(primary).DB_READER_HOST).toBe("${data.aws_db_instance.database-replica.address}");
+      expect(env(primary).DB_READER_HOST).toBe("${data.aws_db_instance.database-replica-1.address}");
       expect(env(primary).DB_READER_USER).toBe("skyline_reader");
-      expect(primary.data!.aws_db_instance["database-replica"]).toEqual({
+      expect(primary.data!.aws_db_instance["database-replica-1"]).toEqual({
         db_instance_identifier: "skyline-production-eks-use1-db-replica-1",
       });
       // A DR region has no in-region replica: reads go to its cross-region replica, as the writer's login.
       expect(env(dr).DB_READER_HOST).toBe(env(dr).DB_HOST);
       expect(env(dr).DB_READER_USER).toBeUndefined();
+      // Two replicas: both are read, and the pods' role may log in to both.
+      const two = buildApp(
+        [eksVariant("production", (e) => (e.database = { ...e.database, readReplicas: 2 }))],
+        { outdir: outdir() },
+      ).environments[0];
+      expect(env(synthJson(two.kubernetes![0])).DB_READER_HOST).toBe(
+        "${data.aws_db_instance.database-replica-1.address},${data.aws_db_instance.database-replica-2.address}",
+      );
+      const replicaLogin = resources(synthJson(two.eks![0]), "aws_iam_role_policy")
+        .map(([, p]) => JSON.parse(p.policy).Statement[0])
+        .find((st) => JSON.stringify(st.Resource).includes("skyline_reader"));
+      expect(replicaLogin.Resource).toEqual(
+        [1, 2].map(
+          (n) =>
+            `arn:aws:rds-db:us-east-1:222222222222:dbuser:\${data.aws_db_instance.db-replica-${n}.resource_id}/skyline_reader`,
+        ),
+      );
       // Staging has no replicas: the reader is the writer's proxy.
       const staging = synthed.get("skyline-staging-eks-us-east-1-k8s")!;
       expect(env(staging).DB_READER_HOST).toBe(env(staging).DB_HOST);

@@ -148,6 +148,23 @@ describe("data tier: wiring into the task definition", () => {
     expect(vars.REDIS_HOST).toMatch(/aws_elasticache_replication_group\..*\.primary_endpoint_address/);
   });
 
+  it("lists every in-region replica for the API to read, each with the reader login", () => {
+    const three = config("production", (e) => (e.database = { ...e.database, readReplicas: 3 }));
+    const [stack] = buildApp([three], { outdir: mkdtempSync(join(tmpdir(), "skyline-")) }).environments[0]
+      .regional;
+    const json = synthJson(stack);
+    const hosts = env(json).DB_READER_HOST.split(",");
+    expect(hosts).toHaveLength(3);
+    hosts.forEach((host: string, i: number) =>
+      expect(host).toMatch(
+        new RegExp(`^\\$\\{aws_db_instance\\.data_database_replica-${i + 1}_\\w+\\.address\\}$`),
+      ),
+    );
+    const replicaLogin = taskPolicies(json)["connect-skyline-production-use1-db-replicas"][0];
+    expect(replicaLogin.Resource).toHaveLength(3);
+    expect(replicaLogin.Resource.every((arn: string) => arn.endsWith("/skyline_reader"))).toBe(true);
+  });
+
   it("staging without replicas reads through the writer proxy", () => {
     const vars = env(stagingStack);
     expect(vars.DB_READER_HOST).toBe(vars.DB_HOST);

@@ -302,12 +302,13 @@ export class Database extends Construct {
   }
 
   /**
-   * Where the API reads: the first in-region replica, directly (RDS Proxy reaches only the writer of
-   * an RDS instance; its read-only endpoints work for Aurora and Multi-AZ DB clusters only), else
-   * the proxy, else this instance.
+   * Where the API reads: every in-region replica, directly (RDS Proxy reaches only the writer of an
+   * RDS instance; its read-only endpoints work for Aurora and Multi-AZ DB clusters only), else the
+   * proxy, else this instance.
    */
-  get readerHost(): string {
-    return this.readerEndpoints[0] ?? this.proxy?.endpoint ?? this.endpoint;
+  get readerHosts(): string[] {
+    if (this.readerEndpoints.length > 0) return [...this.readerEndpoints];
+    return [this.proxy?.endpoint ?? this.endpoint];
   }
 
   /**

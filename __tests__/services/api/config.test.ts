@@ -83,8 +83,9 @@ describe("loadConfig", () => {
         region: "eu-west-1",
       },
       // Without DB_READER_USER the reader pool logs in as the writer's user.
-      reader: { kind: "host", host: "reader.proxy", user: "app_user" },
+      readers: [{ kind: "host", host: "reader.proxy", user: "app_user" }],
     });
+    if (config.database.kind === "postgres") expect(config.database.readers).toHaveLength(1);
     expect(config.cache).toMatchObject({
       kind: "redis",
       host: "cache.local",
@@ -101,8 +102,71 @@ describe("loadConfig", () => {
     const config = loadConfig({ ...aws, DB_READER_USER: "skyline_reader" });
     expect(config.database).toMatchObject({
       writer: { user: "app_user" },
-      reader: { host: "reader.proxy", user: "skyline_reader", iamAuth: true },
+      readers: [{ host: "reader.proxy", user: "skyline_reader", iamAuth: true }],
     });
+  });
+
+  test("DB_READER_HOST lists every in-region replica: one reader each, same port, database, TLS, IAM and login", () => {
+    const config = loadConfig({
+      ...aws,
+      DB_PORT: "6543",
+      DB_READER_USER: "skyline_reader",
+      DB_READER_HOST: " replica-1.rds , replica-2.rds,replica-3.rds ",
+    });
+    if (config.database.kind !== "postgres") throw new Error("expected postgres");
+    const same = {
+      kind: "host",
+      port: 6543,
+      database: "app",
+      user: "skyline_reader",
+      password: undefined,
+      iamAuth: true,
+      region: "eu-west-1",
+    };
+    expect(config.database.readers).toEqual([
+      { ...same, host: "replica-1.rds" },
+      { ...same, host: "replica-2.rds" },
+      { ...same, host: "replica-3.rds" },
+    ]);
+    expect(config.database).toMatchObject({
+      ssl: "require",
+      writer: { host: "writer.proxy", user: "app_user" },
+    });
+    expect(describeMode(config)).toContain(
+      "+ 3 readers replica-1.rds:6543/app (IAM auth), replica-2.rds:6543/app (IAM auth), replica-3.rds:6543/app (IAM auth);",
+    );
+  });
+
+  test("without DB_READER_HOST there is no reader: reads go to the writer", () => {
+    const { DB_READER_HOST: _unused, ...writerOnly } = aws;
+    const config = loadConfig(writerOnly);
+    expect(config.database).toMatchObject({ kind: "postgres", readers: [] });
+    expect(describeMode(config)).not.toContain("reader");
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).database).toMatchObject({ readers: [] });
+  });
+
+  test("DATABASE_READER_URL stays one reader URL", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u@h/db",
+      DATABASE_READER_URL: "postgres://u@r/db",
+    });
+    expect(config.database).toMatchObject({
+      readers: [{ kind: "url", connectionString: "postgres://u@r/db" }],
+    });
+  });
+
+  test.each([
+    [
+      "a.rds,,b.rds",
+      /^DB_READER_HOST="a\.rds,,b\.rds" has an empty entry; list the reader hosts separated by single commas/,
+    ],
+    ["a.rds,b.rds,", /^DB_READER_HOST=.* has an empty entry/],
+    [",a.rds", /^DB_READER_HOST=.* has an empty entry/],
+    ["a.rds, b.rds ,a.rds", /^DB_READER_HOST lists "a\.rds" more than once; name each reader host once\./],
+    ["a.rds,A.RDS", /^DB_READER_HOST lists "A\.RDS" more than once/],
+  ])("DB_READER_HOST=%p is rejected, naming the variable and the fix", (value, message) => {
+    const problems = problemsOf({ ...aws, DB_READER_HOST: value });
+    expect(problems).toEqual([expect.stringMatching(message)]);
   });
 
   test("local URLs, with the password redacted from the mode line", () => {

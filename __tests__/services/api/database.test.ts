@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../../services/api/src/config";
-import { isDatabaseUnavailable } from "../../../services/api/src/db/database";
+import { isConnectionError, isDatabaseUnavailable } from "../../../services/api/src/db/database";
 import { loadMigrations, schemaRefusal } from "../../../services/api/src/db/migrations";
 import { PgDatabase, poolConfigFor } from "../../../services/api/src/db/pg-database";
 
@@ -67,6 +67,31 @@ describe("isDatabaseUnavailable", () => {
     [new Error("syntax error"), false],
     ["not an error", false],
   ])("%s → %s", (error, expected) => expect(isDatabaseUnavailable(error)).toBe(expected));
+});
+
+describe("isConnectionError (a reader failing this way is skipped and the read retried)", () => {
+  const coded = (code: string) => Object.assign(new Error("x"), { code });
+  test.each([
+    [coded("ECONNREFUSED"), true],
+    [coded("ECONNRESET"), true],
+    [coded("08006"), true], // connection_failure
+    [coded("08001"), true], // sqlclient_unable_to_establish_sqlconnection
+    [coded("57P01"), true], // admin_shutdown
+    [coded("57P02"), true], // crash_shutdown
+    [coded("57P03"), true], // cannot_connect_now
+    [new Error("Connection terminated unexpectedly"), true],
+    [new Error("timeout exceeded when trying to connect"), true],
+    [coded("42601"), false], // syntax_error
+    [coded("23505"), false], // unique_violation
+    [coded("22012"), false], // division_by_zero
+    [coded("53300"), false], // too_many_connections: 503, but not a reason to leave the rotation
+    [new Error("syntax error"), false],
+    [undefined, false],
+  ])("%s → %s", (error, expected) => expect(isConnectionError(error)).toBe(expected));
+
+  test("too_many_connections is still 'database unavailable' (503)", () => {
+    expect(isDatabaseUnavailable(coded("53300"))).toBe(true);
+  });
 });
 
 describe("migrations", () => {

@@ -65,3 +65,46 @@ describe("Metrics.recordRequest", () => {
     expect(await metrics.registry.metrics()).not.toContain("http_request_duration_seconds_count");
   });
 });
+
+describe("Metrics: database pools", () => {
+  test("reader pools carry their replica number; db_reader_up is 1/0 per replica; the writer has no replica", async () => {
+    const metrics = new Metrics(
+      () => [
+        { pool: "writer", total: 3, idle: 1, waiting: 0 },
+        { pool: "reader", replica: 1, up: true, total: 2, idle: 2, waiting: 0 },
+        { pool: "reader", replica: 2, up: false, total: 0, idle: 0, waiting: 4 },
+      ],
+      { defaultMetrics: false },
+    );
+    const text = await metrics.registry.metrics();
+    expect(linesOf(text, "db_pool_connections{")).toEqual([
+      'db_pool_connections{pool="writer"} 3',
+      'db_pool_connections{pool="reader",replica="1"} 2',
+      'db_pool_connections{pool="reader",replica="2"} 0',
+    ]);
+    expect(linesOf(text, "db_pool_idle_connections{")).toEqual([
+      'db_pool_idle_connections{pool="writer"} 1',
+      'db_pool_idle_connections{pool="reader",replica="1"} 2',
+      'db_pool_idle_connections{pool="reader",replica="2"} 0',
+    ]);
+    expect(linesOf(text, "db_pool_waiting_requests{")).toEqual([
+      'db_pool_waiting_requests{pool="writer"} 0',
+      'db_pool_waiting_requests{pool="reader",replica="1"} 0',
+      'db_pool_waiting_requests{pool="reader",replica="2"} 4',
+    ]);
+    expect(linesOf(text, "db_reader_up")).toEqual([
+      'db_reader_up{replica="1"} 1',
+      'db_reader_up{replica="2"} 0',
+    ]);
+    expect(text).toContain("# TYPE db_reader_up gauge");
+  });
+
+  test("no reader pool: no db_reader_up series", async () => {
+    const metrics = new Metrics(() => [{ pool: "writer", total: 1, idle: 1, waiting: 0 }], {
+      defaultMetrics: false,
+    });
+    const text = await metrics.registry.metrics();
+    expect(linesOf(text, "db_reader_up{")).toEqual([]);
+    expect(linesOf(text, "db_pool_connections{")).toEqual(['db_pool_connections{pool="writer"} 1']);
+  });
+});

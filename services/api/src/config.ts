@@ -23,7 +23,8 @@ export type DatabaseConfig =
   | {
       readonly kind: "postgres";
       readonly writer: PgTarget;
-      readonly reader?: PgTarget;
+      /** The in-region read replicas, read round-robin; empty: reads go to the writer. */
+      readonly readers: readonly PgTarget[];
       readonly ssl: DbSslMode;
       /** Schema the service's tables live in (search_path). */
       readonly schema?: string;
@@ -224,7 +225,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       return {
         kind: "postgres",
         writer: { kind: "url", connectionString: databaseUrl },
-        reader: readerUrl === undefined ? undefined : { kind: "url", connectionString: readerUrl },
+        readers: readerUrl === undefined ? [] : [{ kind: "url", connectionString: readerUrl }],
         ...common,
       };
     }
@@ -266,14 +267,38 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       iamAuth,
       region,
     });
-    const readerHost = str(ENV.DB_READER_HOST);
+    // The replicas' read-only login when set (the writer's login keeps password auth for RDS Proxy).
+    const readerUser = str(ENV.DB_READER_USER) ?? user;
     return {
       kind: "postgres",
       writer: target(host),
-      // The replicas' read-only login when set (the writer's login keeps password auth for RDS Proxy).
-      reader: readerHost === undefined ? undefined : target(readerHost, str(ENV.DB_READER_USER) ?? user),
+      readers: readerHosts().map((readerHost) => target(readerHost, readerUser)),
       ...common,
     };
+  }
+
+  /** DB_READER_HOST: one host or a comma-separated list, each named once. */
+  function readerHosts(): string[] {
+    const raw = str(ENV.DB_READER_HOST);
+    if (raw === undefined) return [];
+    const hosts = raw.split(",").map((h) => h.trim());
+    if (hosts.some((h) => h === "")) {
+      problems.push(
+        `${ENV.DB_READER_HOST}="${raw}" has an empty entry; list the reader hosts separated by single commas, with no leading or trailing comma.`,
+      );
+    }
+    const unique = new Map<string, string>();
+    const repeated = new Set<string>();
+    for (const h of hosts.filter((e) => e !== "")) {
+      // Host names are case-insensitive: "A.example" and "a.example" are the same replica.
+      const key = h.toLowerCase();
+      if (unique.has(key)) repeated.add(h);
+      else unique.set(key, h);
+    }
+    for (const h of repeated) {
+      problems.push(`${ENV.DB_READER_HOST} lists "${h}" more than once; name each reader host once.`);
+    }
+    return [...unique.values()];
   }
 
   function loadCache(): CacheConfig {
@@ -325,7 +350,7 @@ export function describeMode(config: ServiceConfig): string {
   const db =
     config.database.kind === "pglite"
       ? `embedded PGlite (${config.database.dataDir ?? "in memory"})`
-      : `PostgreSQL ${describeTarget(config.database.writer)}${config.database.reader ? ` + reader ${describeTarget(config.database.reader)}` : ""}`;
+      : `PostgreSQL ${describeTarget(config.database.writer)}${describeReaders(config.database.readers)}`;
   const cache =
     config.cache.kind === "memory"
       ? "in-process cache and rate limits"
@@ -333,7 +358,14 @@ export function describeMode(config: ServiceConfig): string {
   return `mode: ${db}; ${cache}`;
 }
 
-function describeTarget(target: PgTarget): string {
+function describeReaders(readers: readonly PgTarget[]): string {
+  if (readers.length === 0) return "";
+  if (readers.length === 1) return ` + reader ${describeTarget(readers[0])}`;
+  return ` + ${readers.length} readers ${readers.map(describeTarget).join(", ")}`;
+}
+
+/** One endpoint for a log line: host, port and database, or the URL with its password redacted. */
+export function describeTarget(target: PgTarget): string {
   if (target.kind === "url") return redactUrl(target.connectionString);
   return `${target.host}:${target.port}/${target.database}${target.iamAuth ? " (IAM auth)" : ""}`;
 }

@@ -45,7 +45,24 @@ export async function openRuntime(config: ServiceConfig, log: Logger): Promise<R
   const db: Database =
     config.database.kind === "pglite"
       ? await PgliteDatabase.open(config.database.dataDir)
-      : new PgDatabase(config.database, countError("database", "database connection error"));
+      : new PgDatabase(config.database, countError("database", "database connection error"), undefined, {
+          onReaderStateChange: (change) => {
+            const replica = { replica: change.replica, target: change.target };
+            if (change.up) {
+              log.info(replica, "database reader answers again: back in the read rotation");
+              return;
+            }
+            holder.metrics?.dependencyErrors.inc({ dependency: "database" });
+            log.warn(
+              {
+                ...replica,
+                cooldownMs: change.cooldownMs,
+                err: { message: change.error?.message, code: (change.error as { code?: string })?.code },
+              },
+              "database reader down: its reads go to the other readers (the writer when none is up) until it answers again",
+            );
+          },
+        });
   const metrics = new Metrics(() => db.stats());
   holder.metrics = metrics;
   let cache: Cache;

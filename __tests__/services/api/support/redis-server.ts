@@ -96,7 +96,9 @@ export class CuttableProxy {
   async cut(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
-    await new Promise((resolve) => this.server?.close(resolve));
+    // Never opened (or already cut): nothing to close, and close() would never call back.
+    const server = this.server;
     this.server = undefined;
+    if (server) await new Promise((resolve) => server.close(resolve));
   }
 }

@@ -12,6 +12,10 @@ export interface Queryable {
 
 export interface PoolStats {
   readonly pool: "writer" | "reader";
+  /** Reader pools only: which replica (1-based, in DB_READER_HOST order). */
+  readonly replica?: number;
+  /** Reader pools only: false while the replica is skipped after a connection-level failure. */
+  readonly up?: boolean;
   readonly total: number;
   readonly idle: number;
   readonly waiting: number;
@@ -24,34 +28,42 @@ export interface Database {
   readonly reader: Queryable;
   /** Runs fn in one transaction on the writer (BEGIN/COMMIT, ROLLBACK on throw). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Resolves when the writer (and reader, if separate) answer `select 1`. */
+  /**
+   * Resolves when the writer answers `select 1`. Separate readers are pinged too (a failing one is taken
+   * out of the read rotation) but never fail it: reads fall back to the other readers or the writer.
+   */
   ping(): Promise<void>;
   stats(): PoolStats[];
   close(): Promise<void>;
 }
 
 /**
- * Error codes that mean "the database is not reachable right now" rather than "this request is wrong":
- * the routes answer 503 with Retry-After for these.
+ * Error codes that mean "this connection to the server failed" (could not connect, or the connection was
+ * lost): the query never ran to an answer, and another server may well answer it.
  */
-const UNAVAILABLE_CODES = new Set([
+const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
   "EHOSTUNREACH",
+  "ENETUNREACH",
   "ENOTFOUND",
+  "EAI_AGAIN",
   "EPIPE",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
-  "53300", // too_many_connections
 ]);
 
-export function isDatabaseUnavailable(error: unknown): boolean {
+/**
+ * A connection-level failure (class 08, the 57P0x shutdowns, a refused, reset, lost or timed-out
+ * connection), never an error in the request itself (syntax, constraint, data).
+ */
+export function isConnectionError(error: unknown): boolean {
   // Duck-typed rather than instanceof: errors from other realms (vm contexts, workers) must match too.
   if (typeof error !== "object" || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
   // pg reports lost connections and connect timeouts without a code.
   return (
     typeof message === "string" &&
@@ -59,4 +71,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       message,
     )
   );
+}
+
+/**
+ * Errors that mean "the database is not reachable right now" rather than "this request is wrong":
+ * the routes answer 503 with Retry-After for these.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === "53300"; // too_many_connections
 }

@@ -1,6 +1,57 @@
 import { Pool, type PoolConfig } from "pg";
-import type { DatabaseConfig, PgTarget } from "../config";
-import type { Database, PoolStats, Queryable, QueryResult } from "./database";
+import { describeTarget, type DatabaseConfig, type PgTarget } from "../config";
+import {
+  isConnectionError,
+  type Database,
+  type PoolStats,
+  type Queryable,
+  type QueryResult,
+} from "./database";
+
+type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
+
+/**
+ * What PgDatabase needs: the loaded config, or one built in code where `readers` may be left out (no
+ * replica: reads go to the writer).
+ */
+export type PgDatabaseConfig = Omit<PostgresConfig, "readers"> & { readonly readers?: readonly PgTarget[] };
+
+/** The writer pool's application_name (pg_stat_activity); reader n's is readerApplicationName(n). */
+export const WRITER_APPLICATION_NAME = "skyline-api";
+
+/** Reader n's application_name (1-based, in DB_READER_HOST order). */
+export function readerApplicationName(replica: number): string {
+  return `skyline-api-reader-${replica}`;
+}
+
+/** How long a reader that failed at the connection level is left out of the read rotation. */
+export const DEFAULT_READER_COOLDOWN_MS = 5000;
+
+/** ping() waits at most this long for the readers (they never fail it; a slow one finishes in the background). */
+const READER_PING_WAIT_MS = 500;
+
+/** A reader leaving or rejoining the read rotation. */
+export interface ReaderStateChange {
+  /** 1-based, in DB_READER_HOST order. */
+  readonly replica: number;
+  /** host:port/database, or the URL with its password redacted. */
+  readonly target: string;
+  readonly up: boolean;
+  /** Down only: the connection-level error that took it out. */
+  readonly error?: Error;
+  /** Down only: how long it is skipped before it is tried again. */
+  readonly cooldownMs?: number;
+}
+
+export interface PgDatabaseOptions {
+  /** How long a reader is skipped after a connection-level failure; DEFAULT_READER_COOLDOWN_MS by default. */
+  readonly readerCooldownMs?: number;
+  /**
+   * Told when a reader goes down or comes back. Without it, a reader going down is reported through
+   * onError (and coming back is not reported).
+   */
+  readonly onReaderStateChange?: (change: ReaderStateChange) => void;
+}
 
 /** Produces an RDS IAM auth token; injected so tests can count calls without AWS. */
 export type TokenSigner = (target: Extract<PgTarget, { kind: "host" }>) => Promise<string>;
@@ -20,8 +71,9 @@ export const rdsTokenSigner: TokenSigner = async (target) => {
 /** The pg Pool options for one endpoint. Exported so the IAM and TLS wiring is testable without a server. */
 export function poolConfigFor(
   target: PgTarget,
-  config: Extract<DatabaseConfig, { kind: "postgres" }>,
+  config: Pick<PostgresConfig, "poolMax" | "connectTimeoutMs" | "schema" | "ssl">,
   signer: TokenSigner = rdsTokenSigner,
+  applicationName: string = WRITER_APPLICATION_NAME,
 ): PoolConfig {
   const base: PoolConfig = {
     max: config.poolMax,
@@ -30,7 +82,7 @@ export function poolConfigFor(
     // Keeps a dead socket from hanging a request forever during a failover.
     query_timeout: 15_000,
     keepAlive: true,
-    application_name: "skyline-api",
+    application_name: applicationName,
     options: config.schema ? `-c search_path=${config.schema}` : undefined,
   };
   if (config.ssl !== "disable") {
@@ -60,30 +112,205 @@ class PoolQueryable implements Queryable {
   }
 }
 
-/** PostgreSQL through pg: one pool for the writer, one for the reader endpoint when there is one. */
+/** One read replica: its pool and whether it is in the read rotation. */
+class Reader {
+  readonly queryable: PoolQueryable;
+  up = true;
+  /** While down: not tried again before this time (ms since the epoch). */
+  retryAt = 0;
+  /** The ping in flight, shared by concurrent readiness checks. */
+  pinging?: Promise<void>;
+
+  constructor(
+    readonly replica: number,
+    readonly target: string,
+    readonly pool: Pool,
+  ) {
+    this.queryable = new PoolQueryable(pool);
+  }
+}
+
+/**
+ * The reader Queryable over N replicas: round-robin over the readers that are up. A connection-level
+ * failure takes the reader out for the cool-down and the query is retried once, on the next reader that
+ * is up or, when none is, on the writer (reads keep working, degraded). Errors in the query itself are
+ * thrown as they are: never retried, the reader stays up. After the cool-down, one query (or a ping)
+ * tries the reader again; an answer puts it back.
+ */
+class ReaderSet implements Queryable {
+  private next = 0;
+
+  constructor(
+    readonly readers: readonly Reader[],
+    private readonly writer: Queryable,
+    private readonly cooldownMs: number,
+    private readonly report: (change: ReaderStateChange) => void,
+  ) {}
+
+  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.run((q) => q.query<R>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.run((q) => q.exec(sql));
+  }
+
+  /** Pings every reader (a failing one is taken out, an answering one put back); never rejects. */
+  async pingAll(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, READER_PING_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([Promise.all(this.readers.map((r) => this.ping(r))), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private ping(reader: Reader): Promise<void> {
+    reader.pinging ??= (async () => {
+      const wasDown = !reader.up;
+      try {
+        await reader.pool.query("select 1");
+        if (wasDown) this.markUp(reader);
+      } catch (error) {
+        if (isConnectionError(error)) this.markDown(reader, error as Error);
+      } finally {
+        reader.pinging = undefined;
+      }
+    })();
+    return reader.pinging;
+  }
+
+  private async run<T>(op: (q: Queryable) => Promise<T>): Promise<T> {
+    const first = this.pick(undefined, true);
+    if (first === undefined) return op(this.writer);
+    try {
+      return await this.attempt(first, op);
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+    }
+    // Once, on the next reader known to be up (not one still being tried again), else on the writer.
+    const second = this.pick(first, false);
+    if (second !== undefined) {
+      try {
+        return await this.attempt(second, op);
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+      }
+    }
+    return op(this.writer);
+  }
+
+  private async attempt<T>(reader: Reader, op: (q: Queryable) => Promise<T>): Promise<T> {
+    // Only an attempt that started while the reader was down may put it back: a query that was already
+    // running on a connection opened before the failure proves nothing about new connections.
+    const wasDown = !reader.up;
+    try {
+      const result = await op(reader.queryable);
+      if (wasDown) this.markUp(reader);
+      return result;
+    } catch (error) {
+      // The server answered with an error in the query itself: it is reachable.
+      if (isConnectionError(error)) this.markDown(reader, error as Error);
+      else if (wasDown) this.markUp(reader);
+      throw error;
+    }
+  }
+
+  /**
+   * The next reader in turn that is up or whose cool-down is over (when allowed): that one is tried again
+   * by this query alone, the others keep skipping it for another cool-down.
+   */
+  private pick(exclude: Reader | undefined, allowRetry: boolean): Reader | undefined {
+    const now = Date.now();
+    const n = this.readers.length;
+    for (let i = 0; i < n; i++) {
+      const index = (this.next + i) % n;
+      const reader = this.readers[index];
+      if (reader === exclude) continue;
+      const retry = !reader.up && allowRetry && now >= reader.retryAt;
+      if (!reader.up && !retry) continue;
+      this.next = (index + 1) % n;
+      if (retry) reader.retryAt = now + this.cooldownMs;
+      return reader;
+    }
+    return undefined;
+  }
+
+  private markDown(reader: Reader, error: Error): void {
+    reader.retryAt = Date.now() + this.cooldownMs;
+    if (!reader.up) return;
+    reader.up = false;
+    this.report({
+      replica: reader.replica,
+      target: reader.target,
+      up: false,
+      error,
+      cooldownMs: this.cooldownMs,
+    });
+  }
+
+  private markUp(reader: Reader): void {
+    if (reader.up) return;
+    reader.up = true;
+    this.report({ replica: reader.replica, target: reader.target, up: true });
+  }
+}
+
+/**
+ * PostgreSQL through pg: one pool for the writer and one per reader endpoint (the in-region replicas),
+ * read round-robin; see ReaderSet for what happens when one fails.
+ */
 export class PgDatabase implements Database {
   readonly kind = "postgres" as const;
   readonly writer: Queryable;
   readonly reader: Queryable;
   private readonly writerPool: Pool;
-  private readonly readerPool?: Pool;
+  private readonly readerSet?: ReaderSet;
 
   constructor(
-    config: Extract<DatabaseConfig, { kind: "postgres" }>,
+    config: PgDatabaseConfig,
     onError: (error: Error) => void,
     signer?: TokenSigner,
+    options: PgDatabaseOptions = {},
   ) {
     this.writerPool = new Pool(poolConfigFor(config.writer, config, signer));
     // An idle client losing its connection emits on the pool; without a listener the process would crash.
     this.writerPool.on("error", onError);
     this.writer = new PoolQueryable(this.writerPool);
-    if (config.reader) {
-      this.readerPool = new Pool(poolConfigFor(config.reader, config, signer));
-      this.readerPool.on("error", onError);
-      this.reader = new PoolQueryable(this.readerPool);
-    } else {
+    const readers = (config.readers ?? []).map((target, i) => {
+      const pool = new Pool(poolConfigFor(target, config, signer, readerApplicationName(i + 1)));
+      pool.on("error", onError);
+      return new Reader(i + 1, describeTarget(target), pool);
+    });
+    if (readers.length === 0) {
       this.reader = this.writer;
+      return;
     }
+    const report =
+      options.onReaderStateChange ??
+      ((change: ReaderStateChange) => {
+        if (change.up || change.error === undefined) return;
+        const { message, code } = change.error as Error & { code?: string };
+        onError(
+          Object.assign(
+            new Error(
+              `database reader ${change.replica} (${change.target}) is down, skipped for ${change.cooldownMs} ms: ${message}`,
+            ),
+            { code },
+          ),
+        );
+      });
+    this.readerSet = new ReaderSet(
+      readers,
+      this.writer,
+      options.readerCooldownMs ?? DEFAULT_READER_COOLDOWN_MS,
+      report,
+    );
+    this.reader = this.readerSet;
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -111,24 +338,23 @@ export class PgDatabase implements Database {
     }
   }
 
+  /** Ready = the writer answers (it serves reads when no reader does); the readers are pinged alongside. */
   async ping(): Promise<void> {
+    const readers = this.readerSet?.pingAll();
     await this.writerPool.query("select 1");
-    if (this.readerPool) await this.readerPool.query("select 1");
+    await readers;
   }
 
   stats(): PoolStats[] {
-    const stat = (pool: "writer" | "reader", p: Pool): PoolStats => ({
-      pool,
-      total: p.totalCount,
-      idle: p.idleCount,
-      waiting: p.waitingCount,
-    });
-    const stats = [stat("writer", this.writerPool)];
-    if (this.readerPool) stats.push(stat("reader", this.readerPool));
+    const counts = (p: Pool) => ({ total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+    const stats: PoolStats[] = [{ pool: "writer", ...counts(this.writerPool) }];
+    for (const r of this.readerSet?.readers ?? []) {
+      stats.push({ pool: "reader", replica: r.replica, up: r.up, ...counts(r.pool) });
+    }
     return stats;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.writerPool.end(), this.readerPool?.end()]);
+    await Promise.all([this.writerPool.end(), ...(this.readerSet?.readers ?? []).map((r) => r.pool.end())]);
   }
 }

@@ -78,20 +78,37 @@ export class Metrics {
       labelNames: ["dependency"],
       registers,
     });
+    // Reader pools carry the replica's number (1-based, DB_READER_HOST order); the writer has no replica label.
+    const poolLabels = (s: PoolStats) =>
+      s.replica === undefined ? { pool: s.pool } : { pool: s.pool, replica: String(s.replica) };
     const poolGauge = (name: string, help: string, field: "total" | "idle" | "waiting") =>
       new Gauge({
         name,
         help,
-        labelNames: ["pool"],
+        labelNames: ["pool", "replica"],
         registers,
         collect() {
           this.reset();
-          for (const s of poolStats()) this.set({ pool: s.pool }, s[field]);
+          for (const s of poolStats()) this.set(poolLabels(s), s[field]);
         },
       });
     poolGauge("db_pool_connections", "Open connections per database pool.", "total");
     poolGauge("db_pool_idle_connections", "Idle connections per database pool.", "idle");
     poolGauge("db_pool_waiting_requests", "Queries waiting for a connection per pool.", "waiting");
+    new Gauge({
+      name: "db_reader_up",
+      help: "1 while a read replica is in the read rotation, 0 while it is skipped after a connection failure.",
+      labelNames: ["replica"],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of poolStats()) {
+          if (s.pool === "reader" && s.replica !== undefined) {
+            this.set({ replica: String(s.replica) }, s.up === false ? 0 : 1);
+          }
+        }
+      },
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
