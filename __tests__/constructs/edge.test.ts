@@ -135,15 +135,16 @@ describe("Cdn", () => {
   });
 });
 
+const region = (name: string, code: string) => ({
+  region: name,
+  code,
+  namePrefix: `app-prod-${code}`,
+  albDnsName: `${code}-alb.elb.amazonaws.com`,
+  albZoneId: `Z${code.toUpperCase()}`,
+});
+
 function synthDns(overrides: Partial<DnsFailoverProps> = {}) {
   const { stack } = testStack();
-  const region = (name: string, code: string) => ({
-    region: name,
-    code,
-    namePrefix: `app-prod-${code}`,
-    albDnsName: `${code}-alb.elb.amazonaws.com`,
-    albZoneId: `Z${code.toUpperCase()}`,
-  });
   const dns = new DnsFailover(stack, "dns", {
     domainName: "app.example.com",
     primary: region("us-east-1", "use1"),
@@ -173,15 +174,46 @@ describe("DnsFailover", () => {
     ]);
   });
 
-  it("answers origin.<domain> with a PRIMARY/SECONDARY failover pair keyed by region name", () => {
-    const failover = resources(json, "aws_route53_record")
+  const records = (j: typeof json) =>
+    resources(j, "aws_route53_record")
       .map(([, r]) => r)
-      .filter((r) => r.name === "origin.app.example.com");
-    expect(failover.map((r) => [r.failover_routing_policy.type, r.set_identifier, r.alias.name])).toEqual([
-      ["PRIMARY", "us-east-1", "use1-alb.elb.amazonaws.com"],
-      ["SECONDARY", "eu-west-1", "euw1-alb.elb.amazonaws.com"],
+      .filter((r) => r.failover_routing_policy)
+      .map((r) => [
+        r.name,
+        r.failover_routing_policy.type,
+        r.set_identifier,
+        r.alias.name,
+        !!r.health_check_id,
+      ])
+      // Level by level (level 0 has the shortest name), PRIMARY before SECONDARY.
+      .sort((a, b) => a[0].length - b[0].length || String(a[1]).localeCompare(String(b[1])));
+
+  it("chains failover pairs through every region in order, keyed by region name", () => {
+    // origin: use1 while healthy, else the next level; the last level: euw1, else aps1 itself.
+    expect(records(json)).toEqual([
+      ["origin.app.example.com", "PRIMARY", "us-east-1", "use1-alb.elb.amazonaws.com", true],
+      ["origin.app.example.com", "SECONDARY", "eu-west-1", "failover-1.origin.app.example.com", false],
+      ["failover-1.origin.app.example.com", "PRIMARY", "eu-west-1", "euw1-alb.elb.amazonaws.com", true],
+      ["failover-1.origin.app.example.com", "SECONDARY", "ap-south-1", "aps1-alb.elb.amazonaws.com", true],
     ]);
-    expect(failover.every((r) => /aws_route53_health_check/.test(r.health_check_id))).toBe(true);
+    const link = resources(json, "aws_route53_record").find(([id]) => id.startsWith("dns_api-secondary"))![1];
+    // The link is judged by the health of the level it points to, in the same zone.
+    expect(link.alias).toMatchObject({
+      name: "failover-1.origin.app.example.com",
+      evaluate_target_health: true,
+    });
+    expect(link.alias.zone_id).toMatch(/^\$\{data\.aws_route53_zone\.dns_zone_\w+\.zone_id\}$/);
+  });
+
+  it("keeps a plain pair for two regions and a lone PRIMARY for one", () => {
+    const two = synthDns({ secondaries: [region("eu-west-1", "euw1")] }).json;
+    expect(records(two)).toEqual([
+      ["origin.app.example.com", "PRIMARY", "us-east-1", "use1-alb.elb.amazonaws.com", true],
+      ["origin.app.example.com", "SECONDARY", "eu-west-1", "euw1-alb.elb.amazonaws.com", true],
+    ]);
+    expect(records(synthDns({ secondaries: [] }).json)).toEqual([
+      ["origin.app.example.com", "PRIMARY", "us-east-1", "use1-alb.elb.amazonaws.com", true],
+    ]);
   });
 
   it("looks the zone up by default and creates it when asked", () => {

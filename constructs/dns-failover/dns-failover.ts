@@ -1,6 +1,6 @@
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check";
-import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { Route53Record, type Route53RecordConfig } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { Construct } from "constructs";
 
@@ -39,10 +39,11 @@ export interface RegionHealthCheck {
 }
 
 /**
- * The API origin name `origin.<domain>`: a Route 53 failover pair (primary region, first DR
- * region) in front of per-region names `<code>.origin.<domain>`, each region's ALB checked on
- * `/ready` over HTTPS every 10 s. Set identifiers are the region names (the CLI's
- * `failover dns --to <region>` relies on that).
+ * The API origin name `origin.<domain>`: Route 53 failover routing over every region in order
+ * (the primary, then the DR regions as listed; with more than two, a chain of failover pairs
+ * through `failover-<k>.origin.<domain>`), in front of per-region names `<code>.origin.<domain>`,
+ * each region's ALB checked on `/ready` over HTTPS every 10 s. Set identifiers are the region names
+ * (the CLI's `failover dns --to <region>` relies on that).
  */
 export class DnsFailover extends Construct {
   readonly zoneId: string;
@@ -92,17 +93,49 @@ export class DnsFailover extends Construct {
     }
     this.healthChecks = checks;
 
-    const failover = (role: "PRIMARY" | "SECONDARY", r: FailoverRegion, check: RegionHealthCheck) =>
-      new Route53Record(this, `api-${role.toLowerCase()}`, {
-        zoneId: this.zoneId,
-        name: this.apiRecordName,
-        type: "A",
-        setIdentifier: r.region,
-        failoverRoutingPolicy: { type: role },
-        healthCheckId: check.healthCheck.id,
-        alias: { name: r.albDnsName, zoneId: r.albZoneId, evaluateTargetHealth: true },
+    // Route 53 failover routing has two records per name, so more regions form a chain: level k
+    // answers with region k while its check passes, else with level k + 1 (an alias, judged by the
+    // health of what it points to); the last level's SECONDARY is the last region itself. Traffic
+    // thus falls through the regions in config order, and inverting the checks of the regions ahead
+    // of one sends it there (`failover dns --to <region>`).
+    const levelName = (k: number) => (k === 0 ? this.apiRecordName : `failover-${k}.${this.apiRecordName}`);
+    // Level 0 keeps the ids it always had: stable Terraform addresses.
+    const recordId = (k: number, role: string) => (k === 0 ? `api-${role}` : `api-${k}-${role}`);
+    const albAlias = (r: FailoverRegion) => ({
+      name: r.albDnsName,
+      zoneId: r.albZoneId,
+      evaluateTargetHealth: true,
+    });
+    for (let k = 0; k < regions.length; k++) {
+      const record = (
+        role: "PRIMARY" | "SECONDARY",
+        setIdentifier: string,
+        rest: Pick<Route53RecordConfig, "healthCheckId" | "alias">,
+      ) =>
+        new Route53Record(this, recordId(k, role.toLowerCase()), {
+          zoneId: this.zoneId,
+          name: levelName(k),
+          type: "A",
+          setIdentifier,
+          failoverRoutingPolicy: { type: role },
+          ...rest,
+        });
+      record("PRIMARY", regions[k].region, {
+        healthCheckId: checks[k].healthCheck.id,
+        alias: albAlias(regions[k]),
       });
-    failover("PRIMARY", props.primary, checks[0]);
-    if (regions.length > 1) failover("SECONDARY", regions[1], checks[1]);
+      const next = k + 1;
+      if (next >= regions.length) break;
+      if (next === regions.length - 1) {
+        record("SECONDARY", regions[next].region, {
+          healthCheckId: checks[next].healthCheck.id,
+          alias: albAlias(regions[next]),
+        });
+        break;
+      }
+      record("SECONDARY", regions[next].region, {
+        alias: { name: levelName(next), zoneId: this.zoneId, evaluateTargetHealth: true },
+      });
+    }
   }
 }
