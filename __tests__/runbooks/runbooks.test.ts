@@ -170,7 +170,11 @@ describe("production (with DR regions)", () => {
     const markdown = runbook(manifest, "dns-failover");
     expect(markdown).toContain("skyline --env production failover dns --to eu-west-1");
     expect(markdown).toContain("skyline --env production failover dns --to us-east-1");
-    expect(markdown).toContain("Name=='api.skyline.example.com.'");
+    expect(markdown).toContain("ends_with(Name,'api.skyline.example.com.')");
+    // The third region is reachable through the chain, on its own or on purpose.
+    expect(markdown).toContain("fails over through `us-east-1`, then `eu-west-1`, then `ap-south-1`");
+    expect(markdown).toContain("If eu-west-1 cannot serve either: ap-south-1");
+    expect(markdown).toContain("skyline --env production failover dns --to ap-south-1");
     expect(markdown).toContain("--dns-name skyline.example.com");
     expect(markdown).toContain("skyline-production-use1-health");
     expect(markdown).toContain("--inverted");

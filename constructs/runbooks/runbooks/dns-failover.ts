@@ -1,6 +1,7 @@
 /**
- * DNS failover of the API record: Route 53 failover routing between the PRIMARY (primary region)
- * and SECONDARY (the first standby) records; skyline inverts the PRIMARY's health check to shift.
+ * DNS failover of the API record: Route 53 failover routing through the regions in order (a chain of
+ * PRIMARY/SECONDARY pairs when there are more than two); skyline inverts the health checks of the
+ * regions ahead of the target to shift.
  */
 import { code } from "../markdown";
 import type { RunbookDocument, RunbookStep } from "../runbook-document";
@@ -63,7 +64,11 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
 
   const records = f.aws("route53 list-resource-record-sets", [
     ["--hosted-zone-id", "<hosted-zone-id>"],
-    ["--query", `"ResourceRecordSets[?Name=='${record}.'].[SetIdentifier,Failover,HealthCheckId]"`],
+    // The pair of the record itself and, with more than two regions, the chained pairs below it.
+    [
+      "--query",
+      `"ResourceRecordSets[?ends_with(Name,'${record}.')].[Name,SetIdentifier,Failover,HealthCheckId,AliasTarget.DNSName]"`,
+    ],
   ]);
   const zoneLookup = f.aws("route53 list-hosted-zones-by-name", [
     ["--dns-name", global.hostedZoneName],
@@ -84,7 +89,7 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
   return {
     name: NAME,
     title: `DNS failover of the API (${f.env})`,
-    summary: `Send ${record} to ${to} (the SECONDARY record) when ${from} cannot serve, and back when it recovers.`,
+    summary: `Send ${record} to ${to} (or a later DR region) when ${from} cannot serve, and back when it recovers.`,
     symptoms: [
       `The API in ${code(from)} fails its Route 53 health check ${code(primaryCheck?.name ?? "")}` +
         ` (${code(primaryCheck?.resourcePath ?? "/ready")}) but Route 53 has not failed over on its own ` +
@@ -96,8 +101,10 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
     preChecks: [
       {
         text: [
-          `${record} fails over between PRIMARY ${code(from)} and SECONDARY ${code(to)} only ` +
-            "(set identifier = region). Look up the records and their health check ids.",
+          `${record} fails over through ${[from, ...f.secondaries].map(code).join(", then ")} ` +
+            "(set identifier = region" +
+            (f.secondaries.length > 1 ? "; each SECONDARY but the last is an alias to the next pair" : "") +
+            "). Look up the records and their health check ids.",
         ],
         aws: [...zoneLookup, ...records],
       },
@@ -124,17 +131,29 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
       {
         title: `Shift ${record} to ${to}`,
         text: [
-          `Inverts the PRIMARY's health check so Route 53 answers with the SECONDARY record, then waits ` +
+          `Inverts the PRIMARY's health check so Route 53 answers with ${code(to)}, then waits ` +
             "until the checkers report it. Resolvers follow within the record's TTL.",
         ],
         skyline: [f.skyline(`failover dns --to ${to}`)],
         aws: shift(to, true),
       },
+      ...f.secondaries.slice(1).map((next, i) => ({
+        title: `If ${to} cannot serve either: ${next}`,
+        text: [
+          `Route 53 falls through to ${code(next)} on its own when the checks of the regions ahead of ` +
+            "it fail. To send traffic there on purpose, skyline inverts the checks of every region ahead " +
+            `of it (${[from, ...f.secondaries.slice(0, i + 1)].map(code).join(", ")}), nearest first.`,
+          ...(f.drTargets.some((d) => d.region === next)
+            ? [`As for ${code(to)}: its database takes writes only once database-failover promoted it.`]
+            : []),
+        ],
+        skyline: [f.skyline(`failover dns --to ${next} --dry-run`), f.skyline(`failover dns --to ${next}`)],
+      })),
       {
         title: `Fail back to ${from}`,
         text: [
           `When ${code(from)} is healthy again (and holds the writer again, if the database moved): clear ` +
-            "the inversion.",
+            "the inversions (skyline clears the primary's first, so traffic moves straight back).",
         ],
         skyline: [f.skyline(`failover dns --to ${from} --dry-run`), f.skyline(`failover dns --to ${from}`)],
         aws: shift(from, false),
@@ -154,7 +173,7 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
       },
     ],
     followUps: [
-      `While the PRIMARY check is inverted, Route 53 does not fail back on its own: fail back on purpose ` +
+      `While a check is inverted, Route 53 does not fail back on its own: fail back on purpose ` +
         `with ${code(f.skyline(`failover dns --to ${from}`))}.`,
       ...(global.distributionComment
         ? [
