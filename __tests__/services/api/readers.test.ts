@@ -89,6 +89,14 @@ async function resettingServer(): Promise<{
 }
 
 // These run on the real PostgreSQL, which CI requires (realServersAvailable throws under CI=true without it).
+/** A TCP proxy to the test database, closed until opened: a reader that can be cut and restored. */
+async function proxyToTestDatabase(): Promise<CuttableProxy> {
+  return new CuttableProxy(await freePort(), {
+    host: "127.0.0.1",
+    port: Number(new URL(TEST_DATABASE_URL).port) || 5432,
+  });
+}
+
 const describeOnPostgres = realServersAvailable() ? describe : (_name: string, _fn: () => void) => undefined;
 
 describeOnPostgres("reads over several in-region readers (PostgreSQL)", () => {
@@ -191,10 +199,7 @@ describeOnPostgres("reads over several in-region readers (PostgreSQL)", () => {
   });
 
   test("a reader that answers again after the cool-down is back in the rotation (reported)", async () => {
-    const proxy = new CuttableProxy(await freePort(), {
-      host: "127.0.0.1",
-      port: Number(new URL(TEST_DATABASE_URL).port) || 5432,
-    });
+    const proxy = await proxyToTestDatabase();
     try {
       // The proxy is not listening yet: reader 1 refuses connections.
       const { db, changes } = open([urlOnPort(proxy.port), TEST_DATABASE_URL], { readerCooldownMs: 1000 });
@@ -271,10 +276,7 @@ describeOnPostgres("reads over several in-region readers (PostgreSQL)", () => {
   });
 
   test("readiness: ping resolves with a dead reader and marks it down; a reader answering again is put back by ping", async () => {
-    const proxy = new CuttableProxy(await freePort(), {
-      host: "127.0.0.1",
-      port: Number(new URL(TEST_DATABASE_URL).port) || 5432,
-    });
+    const proxy = await proxyToTestDatabase();
     try {
       const { db, changes } = open([urlOnPort(proxy.port), TEST_DATABASE_URL], { readerCooldownMs: 60_000 });
       await expect(db.ping()).resolves.toBeUndefined();
