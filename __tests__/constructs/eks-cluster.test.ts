@@ -1,4 +1,9 @@
-import { CLUSTER_ADDONS, EksCluster, type EksClusterProps } from "../../constructs/eks-cluster/eks-cluster";
+import {
+  CLUSTER_ADDONS,
+  CONTAINER_INSIGHTS,
+  EksCluster,
+  type EksClusterProps,
+} from "../../constructs/eks-cluster/eks-cluster";
 import { IrsaRole } from "../../constructs/eks-cluster/irsa-role";
 import { only, resources, synthJson, testStack } from "../helpers/synth";
 
@@ -112,10 +117,29 @@ describe("EksCluster defaults", () => {
     );
   });
 
-  it("installs the managed add-ons after the capacity exists", () => {
+  it("installs the managed add-ons and Container Insights after the capacity exists", () => {
     const addons = resources(json, "aws_eks_addon").map(([, a]) => a);
-    expect(addons.map((a) => a.addon_name).sort()).toEqual([...CLUSTER_ADDONS].sort());
+    expect(addons.map((a) => a.addon_name).sort()).toEqual(
+      [...CLUSTER_ADDONS, CONTAINER_INSIGHTS.addonName].sort(),
+    );
     expect(addons.every((a) => a.depends_on[0].startsWith("aws_eks_node_group."))).toBe(true);
+  });
+
+  it("runs Container Insights' agent on its own IRSA role with the CloudWatch agent policy only", () => {
+    const addon = resources(json, "aws_eks_addon").find(
+      ([, a]) => a.addon_name === "amazon-cloudwatch-observability",
+    )![1];
+    const role = resources(json, "aws_iam_role").find(([, r]) => r.name === "app-prod-euw1-eks-cw-agent")!;
+    expect(addon.service_account_role_arn).toBe(`\${aws_iam_role.${role[0]}.arn}`);
+    expect(role[1].assume_role_policy).toContain(
+      '"system:serviceaccount:amazon-cloudwatch:cloudwatch-agent"',
+    );
+    const attachments = resources(json, "aws_iam_role_policy_attachment")
+      .map(([, a]) => a)
+      .filter((a) => a.role.includes(role[0]));
+    expect(attachments.map((a) => a.policy_arn)).toEqual([
+      "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    ]);
   });
 });
 
@@ -164,6 +188,21 @@ describe("EksCluster options", () => {
         a.depends_on[0].startsWith("aws_eks_fargate_profile."),
       ),
     ).toBe(true);
+    // Container Insights' agent is a DaemonSet, which Fargate cannot run.
+    expect(resources(json, "aws_eks_addon").map(([, a]) => a.addon_name)).not.toContain(
+      CONTAINER_INSIGHTS.addonName,
+    );
+    expect(resources(json, "aws_iam_role").some(([, r]) => r.name.endsWith("-cw-agent"))).toBe(false);
+  });
+
+  it("leaves Container Insights out when asked to", () => {
+    const { json, cluster } = synthCluster({ containerInsights: false });
+    expect(
+      resources(json, "aws_eks_addon")
+        .map(([, a]) => a.addon_name)
+        .sort(),
+    ).toEqual([...CLUSTER_ADDONS].sort());
+    expect(cluster.containerInsightsRole).toBeUndefined();
   });
 
   it("sizes the node group and log retention from props", () => {
@@ -211,6 +250,11 @@ describe("EksCluster validation", () => {
       /minSize \(5\) <= desiredSize \(2\)/,
     ],
     ["no instance types", { capacity: { type: "nodegroup", instanceTypes: [] } }, /instanceTypes is empty/],
+    [
+      "Container Insights on Fargate",
+      { capacity: { type: "fargate", namespaces: ["skyline"] }, containerInsights: true },
+      /containerInsights needs a managed node group/,
+    ],
   ])("refuses %s, naming the cluster", (_what, props, message) => {
     expect(() => synthCluster(props)).toThrow(message);
     expect(() => synthCluster(props)).toThrow(/^EksCluster /);

@@ -10,6 +10,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import { EksCapacity, NODE_GROUP_DEFAULTS, type ClusterCapacity } from "./eks-capacity";
+import { IrsaRole } from "./irsa-role";
 
 export interface EksClusterProps {
   /** Cluster name, e.g. `skyline-production-use1-eks`; prefixes its roles, keys and node group. */
@@ -38,7 +39,23 @@ export interface EksClusterProps {
   readonly logRetentionDays?: number;
   /** Refuse `DeleteCluster` until turned off. @default true */
   readonly deletionProtection?: boolean;
+  /**
+   * Container Insights: the `amazon-cloudwatch-observability` add-on, its CloudWatch agent on an
+   * IRSA role of its own (`<name>-cw-agent`, CloudWatchAgentServerPolicy), so pod metrics (and the
+   * pod alarms built on them) reach CloudWatch. The agent is a DaemonSet: Fargate pods need the ADOT
+   * collector instead, so asking for it with Fargate capacity is an error.
+   * @default true with a managed node group, false on Fargate
+   */
+  readonly containerInsights?: boolean;
 }
+
+/** The add-on that installs Container Insights, and the service account its agent runs as. */
+export const CONTAINER_INSIGHTS = {
+  addonName: "amazon-cloudwatch-observability",
+  namespace: "amazon-cloudwatch",
+  serviceAccountName: "cloudwatch-agent",
+  policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+} as const;
 
 /** Every control-plane log type: API calls, audit trail, authenticator, controller manager, scheduler. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -64,6 +81,8 @@ export class EksCluster extends Construct {
   readonly capacity: EksCapacity;
   readonly accessEntries: readonly EksAccessEntry[];
   readonly addons: readonly EksAddon[];
+  /** The Container Insights agent's role, when the add-on is installed. */
+  readonly containerInsightsRole?: IrsaRole;
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
     super(scope, id);
@@ -178,6 +197,32 @@ export class EksCluster extends Construct {
           dependsOn: [capacityResource],
         }),
     );
+
+    if (props.containerInsights ?? props.capacity?.type !== "fargate") {
+      const role = new IrsaRole(this, "cw-agent-role", {
+        name: `${name}-cw-agent`,
+        oidcProviderArn: this.oidcProvider.arn,
+        oidcIssuerUrl: this.oidcProvider.url,
+        namespace: CONTAINER_INSIGHTS.namespace,
+        serviceAccountName: CONTAINER_INSIGHTS.serviceAccountName,
+        description: `Container Insights' CloudWatch agent in ${name}`,
+      });
+      new IamRolePolicyAttachment(this, "cw-agent-policy", {
+        role: role.role.name,
+        policyArn: CONTAINER_INSIGHTS.policyArn,
+      });
+      this.containerInsightsRole = role;
+      this.addons = [
+        ...this.addons,
+        new EksAddon(this, `addon-${CONTAINER_INSIGHTS.addonName}`, {
+          clusterName: this.cluster.name,
+          addonName: CONTAINER_INSIGHTS.addonName,
+          serviceAccountRoleArn: role.arn,
+          resolveConflictsOnUpdate: "OVERWRITE",
+          dependsOn: [capacityResource],
+        }),
+      ];
+    }
   }
 
   get endpoint(): string {
@@ -219,6 +264,12 @@ function validate(props: EksClusterProps): void {
     fail(`logRetentionDays must be a positive number of days; got ${retention}`);
   }
   const capacity = props.capacity;
+  if (capacity?.type === "fargate" && props.containerInsights === true) {
+    fail(
+      "containerInsights needs a managed node group: its CloudWatch agent is a DaemonSet, which Fargate " +
+        "cannot run; collect Fargate pod metrics with the ADOT collector, or leave containerInsights unset",
+    );
+  }
   if (capacity?.type === "fargate" && capacity.namespaces.length === 0) {
     fail("capacity (fargate) lists no namespaces; add the workload's namespace");
   }
