@@ -9,6 +9,7 @@
  */
 import { loadEnvironments } from "../stacks/config/load";
 import type { EnvironmentConfig } from "../stacks/config/schema";
+import { eksAddonsStackName } from "../stacks/eks-addons-stack";
 import { eksClusterStackName } from "../stacks/eks-cluster-stack";
 import { kubernetesStackName } from "../stacks/kubernetes-stack";
 import { environmentRegions, globalStackName, regionalStackName } from "../stacks/naming";
@@ -20,11 +21,18 @@ export function deployRegions(config: EnvironmentConfig, phase: DeployPhase): st
   return phase === "initial" ? environmentRegions(config) : [...config.drRegions, config.primaryRegion];
 }
 
-/** The stacks of one region in apply order: network and data, then (EKS) the cluster, then the workload. */
+/**
+ * The stacks of one region in apply order: network and data, then (EKS) the cluster, its Helm
+ * add-ons (whose CRDs the workload's objects need at plan time), then the workload.
+ */
 export function regionStacks(config: EnvironmentConfig, region: string): string[] {
   const stacks = [regionalStackName(config, region)];
   if (config.compute === "eks") {
-    stacks.push(eksClusterStackName(config, region), kubernetesStackName(config, region));
+    stacks.push(
+      eksClusterStackName(config, region),
+      eksAddonsStackName(config, region),
+      kubernetesStackName(config, region),
+    );
   }
   return stacks;
 }

@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import type { EnvironmentConfig } from "./config/schema";
+import type { EksAddonsStack } from "./eks-addons-stack";
 import type { EksClusterStack } from "./eks-cluster-stack";
 import { GlobalStack } from "./global-stack";
 import type { KubernetesStack } from "./kubernetes-stack";
@@ -25,8 +26,12 @@ export interface EnvironmentStacks {
   readonly regional: readonly RegionalStack[];
   /** Edge, DNS failover and registry; applied after every regional stack. */
   readonly global: GlobalStack;
-  /** compute "eks": per region, the cluster stack, then the Kubernetes stack (after the regional stack). */
+  /**
+   * compute "eks": per region, after the regional stack, the cluster stack, the add-ons stack (Helm
+   * charts whose CRDs the Kubernetes stack uses), then the Kubernetes stack.
+   */
   readonly eks?: readonly EksClusterStack[];
+  readonly eksAddons?: readonly EksAddonsStack[];
   readonly kubernetes?: readonly KubernetesStack[];
 }
 
@@ -57,14 +62,19 @@ export function buildApp(configs: readonly EnvironmentConfig[], options: BuildAp
  * The EKS path's stacks. Loaded only when an environment asks for them: the Kubernetes provider's
  * modules would otherwise add a tenth to every ECS synth.
  */
-function eksStacks(app: App, config: EnvironmentConfig): Pick<EnvironmentStacks, "eks" | "kubernetes"> {
+function eksStacks(
+  app: App,
+  config: EnvironmentConfig,
+): Pick<EnvironmentStacks, "eks" | "eksAddons" | "kubernetes"> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { EksClusterStack: Cluster } = require("./eks-cluster-stack") as typeof import("./eks-cluster-stack");
+  const { EksAddonsStack: Addons } = require("./eks-addons-stack") as typeof import("./eks-addons-stack");
   const { KubernetesStack: Workloads } = require("./kubernetes-stack") as typeof import("./kubernetes-stack");
   /* eslint-enable @typescript-eslint/no-require-imports */
   const regions = environmentRegions(config);
   return {
     eks: regions.map((region) => new Cluster(app, config, region)),
+    eksAddons: regions.map((region) => new Addons(app, config, region)),
     kubernetes: regions.map((region) => new Workloads(app, config, region)),
   };
 }

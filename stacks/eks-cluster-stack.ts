@@ -18,6 +18,7 @@ import {
   apiServiceAccountName,
   apiTargetGroupName,
   eksClusterName,
+  EXTERNAL_SECRETS_NAMESPACE,
   LOAD_BALANCER_CONTROLLER,
   loadBalancerControllerRoleName,
 } from "./eks-names";
@@ -43,7 +44,7 @@ export function eksClusterStackName(config: EnvironmentConfig, region: string): 
 export class EksClusterStack extends SkylineStack {
   readonly cluster: EksCluster;
   readonly podRole: IrsaRole;
-  /** For the AWS Load Balancer Controller's service account (installed with Helm, docs/operations.md). */
+  /** For the AWS Load Balancer Controller's service account (installed by the add-ons stack). */
   readonly loadBalancerControllerRole: IrsaRole;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
@@ -68,7 +69,14 @@ export class EksClusterStack extends SkylineStack {
       privateSubnetIds: privateSubnets.ids,
       capacity:
         eks.capacity === "fargate"
-          ? { type: "fargate", namespaces: [eks.namespace] }
+          ? {
+              type: "fargate",
+              // The workload and, with External Secrets, the operator (the add-ons stack installs it).
+              namespaces: [
+                eks.namespace,
+                ...(eks.secretsSource === "external-secrets" ? [EXTERNAL_SECRETS_NAMESPACE] : []),
+              ],
+            }
           : {
               type: "nodegroup",
               instanceTypes: eks.nodeInstanceTypes,

@@ -33,10 +33,22 @@ export const LOAD_BALANCER_CONTROLLER = {
   serviceAccountName: "aws-load-balancer-controller",
 } as const;
 
+/** Namespace the add-ons stack installs the External Secrets operator into. */
+export const EXTERNAL_SECRETS_NAMESPACE = "external-secrets";
+
 /** The regional stack's ALB security group and API target group (constructs/load-balancer names). */
 export function albSecurityGroupName(config: EnvironmentConfig, region: string): string {
   return `${regionalPrefix(config, region)}-alb`;
 }
 export function apiTargetGroupName(config: EnvironmentConfig, region: string): string {
   return `${regionalPrefix(config, region)}-api`;
+}
+
+/** The exec plugin the kubernetes and Helm providers run for a short-lived token: nothing is kept in state. */
+export function eksTokenExec(clusterName: string, region: string) {
+  return {
+    apiVersion: "client.authentication.k8s.io/v1beta1",
+    command: "aws",
+    args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
+  };
 }

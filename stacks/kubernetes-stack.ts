@@ -13,7 +13,13 @@ import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes
 import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
 import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
-import { apiPodRoleName, apiServiceAccountName, apiTargetGroupName, eksClusterName } from "./eks-names";
+import {
+  apiPodRoleName,
+  apiServiceAccountName,
+  apiTargetGroupName,
+  eksClusterName,
+  eksTokenExec,
+} from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
 import { regionalImageRepository } from "./regional-stack";
 import { SkylineStack } from "./skyline-stack";
@@ -21,15 +27,6 @@ import { SkylineStack } from "./skyline-stack";
 /** `<app>-<env>-<region>-k8s`: the API on EKS, applied after the cluster stack of its region. */
 export function kubernetesStackName(config: EnvironmentConfig, region: string): string {
   return `${config.app}-${config.environment}-${region}-k8s`;
-}
-
-/** The exec plugin the kubernetes provider runs for a short-lived token: nothing is kept in state. */
-export function eksTokenExec(clusterName: string, region: string) {
-  return {
-    apiVersion: "client.authentication.k8s.io/v1beta1",
-    command: "aws",
-    args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
-  };
 }
 
 /**

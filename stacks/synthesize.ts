@@ -26,7 +26,14 @@ export class GuardrailsFailure extends Error {
 }
 
 export function stacksOf(env: EnvironmentStacks): SkylineStack[] {
-  return [env.state, ...env.regional, env.global, ...(env.eks ?? []), ...(env.kubernetes ?? [])];
+  return [
+    env.state,
+    ...env.regional,
+    env.global,
+    ...(env.eks ?? []),
+    ...(env.eksAddons ?? []),
+    ...(env.kubernetes ?? []),
+  ];
 }
 
 /**

@@ -169,16 +169,13 @@ describe("EksCluster options", () => {
     ]);
   });
 
-  it("runs pods on a Fargate profile for the namespaces (and CoreDNS) instead of nodes", () => {
+  it("runs pods on a Fargate profile for the namespaces (and kube-system) instead of nodes", () => {
     const { json } = synthCluster({ capacity: { type: "fargate", namespaces: ["skyline"] } });
     expect(resources(json, "aws_eks_node_group")).toHaveLength(0);
     expect(resources(json, "aws_launch_template")).toHaveLength(0);
     const profile = only(json, "aws_eks_fargate_profile");
     expect(profile.subnet_ids).toEqual(SUBNETS);
-    expect(profile.selector).toEqual([
-      { namespace: "skyline" },
-      { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
-    ]);
+    expect(profile.selector).toEqual([{ namespace: "skyline" }, { namespace: "kube-system" }]);
     const role = resources(json, "aws_iam_role").find(([, r]) => r.name.endsWith("-fargate-pods"))![1];
     expect(JSON.parse(role.assume_role_policy).Statement[0].Principal.Service).toBe(
       "eks-fargate-pods.amazonaws.com",

@@ -38,6 +38,7 @@ describe("compute choice in the config", () => {
       adminRoleArns: [],
       namespace: "skyline",
       secretsSource: "external-secrets",
+      addonChartVersions: { awsLoadBalancerController: "1.13.0", externalSecrets: "0.19.2" },
     });
   });
 
@@ -65,6 +66,11 @@ describe("compute choice in the config", () => {
     ],
     ["a patch version", (env) => (env.eks = { kubernetesVersion: "1.33.2" }), /eks.kubernetesVersion: /],
     ["an unknown eks field", (env) => (env.eks = { nodes: 3 }), /eks: Unrecognized key/],
+    [
+      "a chart version range",
+      (env) => (env.eks = { addonChartVersions: { externalSecrets: "^0.19.0" } }),
+      /eks.addonChartVersions.externalSecrets: chart versions are exact semantic versions/,
+    ],
   ])("refuses %s, naming the field", (_what, change, message) => {
     let error: unknown;
     try {
@@ -87,6 +93,7 @@ describe("ECS and EKS environments side by side", () => {
     ...e.regional,
     e.global,
     ...(e.eks ?? []),
+    ...(e.eksAddons ?? []),
     ...(e.kubernetes ?? []),
   ]);
   const synthed = new Map<string, StackJson>(allStacks.map((s) => [s.node.id, synthJson(s)]));
@@ -108,6 +115,11 @@ describe("ECS and EKS environments side by side", () => {
       "skyline-production-eks-ap-south-1-k8s",
     ]);
     expect(eksStaging.eks!.map((s) => s.node.id)).toEqual(["skyline-staging-eks-us-east-1-eks"]);
+    expect(eksProduction.eksAddons!.map((s) => s.node.id)).toEqual([
+      "skyline-production-eks-us-east-1-addons",
+      "skyline-production-eks-eu-west-1-addons",
+      "skyline-production-eks-ap-south-1-addons",
+    ]);
   });
 
   it("synthesizes every stack of both choices into one output without a duplicate stack", () => {
@@ -355,6 +367,84 @@ describe("ECS and EKS environments side by side", () => {
     });
   });
 
+  describe("the add-ons stack", () => {
+    const addons = synthed.get("skyline-production-eks-eu-west-1-addons")!;
+    const release = (json: StackJson, name: string) =>
+      resources(json, "helm_release").find(([, r]) => r.name === name)?.[1];
+
+    it("reaches the cluster like the Kubernetes stack: looked-up endpoint and CA, an exec token", () => {
+      const helm = (addons.provider as any).helm[0];
+      expect(helm.kubernetes.host).toBe("${data.aws_eks_cluster.cluster.endpoint}");
+      expect(helm.kubernetes.exec.args).toContain("skyline-production-eks-euw1-eks");
+      expect(JSON.stringify(addons)).not.toMatch(/"token"/);
+    });
+
+    it("installs the AWS Load Balancer Controller, pinned, on the cluster stack's IRSA role", () => {
+      const lbc = release(addons, "aws-load-balancer-controller")!;
+      expect(lbc).toMatchObject({
+        repository: "https://aws.github.io/eks-charts",
+        chart: "aws-load-balancer-controller",
+        version: "1.13.0",
+        namespace: "kube-system",
+        atomic: true,
+        wait: true,
+      });
+      const values = JSON.parse(lbc.values[0]);
+      expect(values).toMatchObject({
+        clusterName: "skyline-production-eks-euw1-eks",
+        region: "eu-west-1",
+        vpcId: "${data.aws_vpc.vpc.id}",
+        serviceAccount: { create: true, name: "aws-load-balancer-controller" },
+      });
+      // The role the cluster stack creates, trusted by exactly this service account.
+      const roleArn = values.serviceAccount.annotations["eks.amazonaws.com/role-arn"];
+      const cluster = synthed.get("skyline-production-eks-eu-west-1-eks")!;
+      const role = resources(cluster, "aws_iam_role").find(([, r]) => r.name.endsWith("-lb-controller"))![1];
+      expect(roleArn).toBe(`arn:aws:iam::222222222222:role/${role.name}`);
+      expect(role.assume_role_policy).toContain(
+        "system:serviceaccount:kube-system:aws-load-balancer-controller",
+      );
+      expect(addons.data!.aws_vpc.vpc).toEqual({ tags: { Name: "skyline-production-eks-euw1" } });
+    });
+
+    it("installs the External Secrets operator with its CRDs when secrets come from Secrets Manager", () => {
+      expect(release(addons, "external-secrets")).toMatchObject({
+        repository: "https://charts.external-secrets.io",
+        chart: "external-secrets",
+        version: "0.19.2",
+        namespace: "external-secrets",
+        create_namespace: true,
+        values: [JSON.stringify({ installCRDs: true })],
+      });
+      const own = buildApp(
+        [
+          eksVariant("staging", (env) => {
+            env.eks = {
+              secretsSource: "kubernetes-secret",
+              addonChartVersions: { awsLoadBalancerController: "1.14.0" },
+            };
+          }),
+        ],
+        { outdir: outdir() },
+      ).environments[0].eksAddons![0];
+      const json = synthJson(own);
+      expect(release(json, "external-secrets")).toBeUndefined();
+      expect(release(json, "aws-load-balancer-controller")?.version).toBe("1.14.0");
+    });
+
+    it("lets Fargate run the add-ons: all of kube-system and the operator's namespace", () => {
+      const fargate = buildApp([eksVariant("staging", (env) => (env.eks = { capacity: "fargate" }))], {
+        outdir: outdir(),
+      }).environments[0];
+      const profile = only(synthJson(fargate.eks![0]), "aws_eks_fargate_profile");
+      expect(profile.selector).toEqual([
+        { namespace: "skyline" },
+        { namespace: "external-secrets" },
+        { namespace: "kube-system" },
+      ]);
+    });
+  });
+
   describe("the Kubernetes stack", () => {
     const primary = synthed.get("skyline-production-eks-us-east-1-k8s")!;
     const dr = synthed.get("skyline-production-eks-ap-south-1-k8s")!;
@@ -552,8 +642,8 @@ describe("synthesize(): guardrails, manifest and runbooks for both compute choic
     },
   );
 
-  it("checks every stack of the EKS environment, the cluster and Kubernetes stacks included", () => {
-    expect(result.summaries.join("\n")).toMatch(/Guardrails \(production-eks\): \d+ rules, 11 stacks/);
+  it("checks every stack of the EKS environment, the cluster, add-ons and Kubernetes stacks included", () => {
+    expect(result.summaries.join("\n")).toMatch(/Guardrails \(production-eks\): \d+ rules, 14 stacks/);
   });
 
   it("writes an EKS manifest that names the cluster, namespace, Deployment and HPA, and no ECS service", () => {
@@ -633,12 +723,13 @@ describe("deploy order (scripts/deploy-order.ts)", () => {
     expect(deployOrder(production, "update").at(-1)).toBe("skyline-production-global");
   });
 
-  it("applies an EKS region as regional stack, then cluster stack, then Kubernetes stack", () => {
+  it("applies an EKS region as regional stack, then cluster, add-ons and Kubernetes stacks", () => {
     expect(regionStacks(eks, "eu-west-1")).toEqual([
       "skyline-production-eks-eu-west-1",
       "skyline-production-eks-eu-west-1-eks",
+      "skyline-production-eks-eu-west-1-addons",
       "skyline-production-eks-eu-west-1-k8s",
     ]);
-    expect(deployOrder(eks, "update")).toHaveLength(3 * 3 + 1);
+    expect(deployOrder(eks, "update")).toHaveLength(3 * 4 + 1);
   });
 });

@@ -83,8 +83,9 @@ export class EksCapacity extends Construct {
         subnetIds,
         selector: [
           ...capacity.namespaces.map((namespace) => ({ namespace })),
-          // CoreDNS has no node to run on otherwise.
-          { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
+          // No node runs anything here: CoreDNS and the kube-system controllers (the AWS Load
+          // Balancer Controller) run on Fargate too; DaemonSets never do.
+          { namespace: "kube-system" },
         ],
         dependsOn: [attachment],
       });

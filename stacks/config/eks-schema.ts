@@ -8,6 +8,18 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 
+/** Reviewed chart versions of the add-ons stack (stacks/eks-addons-stack.ts). */
+export const EKS_ADDON_CHART_VERSIONS = {
+  /** eks-charts `aws-load-balancer-controller` (controller v2.13). */
+  awsLoadBalancerController: "1.13.0",
+  /** charts.external-secrets.io `external-secrets` (serves the external-secrets.io/v1 API the workload uses). */
+  externalSecrets: "0.19.2",
+} as const;
+
+const chartVersion = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+$/, "chart versions are exact semantic versions like 1.13.0 (no ranges)");
+
 export const eksConfigSchema = z
   .object({
     /** Kubernetes minor version of the control plane and nodes. @default "1.33" */
@@ -62,6 +74,18 @@ export const eksConfigSchema = z
     maxReplicas: positiveInt.optional(),
     /** Control-plane log retention in days. @default 365 in production, 90 otherwise */
     controlPlaneLogRetentionDays: positiveInt.optional(),
+    /**
+     * Helm chart versions of the add-ons stack: the AWS Load Balancer Controller (eks-charts) and the
+     * External Secrets operator. Pinned, so a deploy never picks up a chart nobody reviewed.
+     * @default EKS_ADDON_CHART_VERSIONS
+     */
+    addonChartVersions: z
+      .object({
+        awsLoadBalancerController: chartVersion.default(EKS_ADDON_CHART_VERSIONS.awsLoadBalancerController),
+        externalSecrets: chartVersion.default(EKS_ADDON_CHART_VERSIONS.externalSecrets),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((eks, ctx) => {

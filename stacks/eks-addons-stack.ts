@@ -1,0 +1,102 @@
+import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
+import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { Fn } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "./config/schema";
+import {
+  eksClusterName,
+  eksTokenExec,
+  EXTERNAL_SECRETS_NAMESPACE,
+  LOAD_BALANCER_CONTROLLER,
+  loadBalancerControllerRoleName,
+} from "./eks-names";
+import { regionalPrefix } from "./naming";
+import { SkylineStack } from "./skyline-stack";
+
+/** `<app>-<env>-<region>-addons`: applied after the cluster stack, before the Kubernetes stack. */
+export function eksAddonsStackName(config: EnvironmentConfig, region: string): string {
+  return `${config.app}-${config.environment}-${region}-addons`;
+}
+
+/** Settings every release shares: roll back a failed install or upgrade, keep a short history. */
+const RELEASE_DEFAULTS = {
+  atomic: true,
+  cleanupOnFail: true,
+  wait: true,
+  timeout: 600,
+  maxHistory: 10,
+} as const;
+
+/**
+ * The cluster add-ons the Kubernetes stack needs, installed with Helm (pinned chart versions from
+ * the config): the AWS Load Balancer Controller, which keeps the pods registered in the regional
+ * ALB's target group (TargetGroupBinding), on the IRSA role the cluster stack made for it; and,
+ * when the API's secrets come from Secrets Manager, the External Secrets operator. A stack of their
+ * own because the Kubernetes stack's objects need these charts' CRDs when it is planned. The Helm
+ * provider reaches the cluster as the Kubernetes stack does: endpoint and CA looked up, a
+ * short-lived token from `aws eks get-token`.
+ */
+export class EksAddonsStack extends SkylineStack {
+  readonly helm: HelmProvider;
+  readonly loadBalancerController: Release;
+  readonly externalSecrets?: Release;
+
+  constructor(scope: Construct, config: EnvironmentConfig, region: string) {
+    super(scope, eksAddonsStackName(config, region), { config, region });
+    const eks = config.eks;
+    const clusterName = eksClusterName(config, region);
+    const versions = eks.addonChartVersions;
+
+    const cluster = new DataAwsEksCluster(this, "cluster", { name: clusterName });
+    this.helm = new HelmProvider(this, "helm", {
+      kubernetes: {
+        host: cluster.endpoint,
+        clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
+        exec: eksTokenExec(clusterName, region),
+      },
+    });
+    // Set by constructs/network: the VPC's Name is the regional prefix.
+    const vpc = new DataAwsVpc(this, "vpc", { tags: { Name: regionalPrefix(config, region) } });
+
+    this.loadBalancerController = new Release(this, "aws-load-balancer-controller", {
+      ...RELEASE_DEFAULTS,
+      name: "aws-load-balancer-controller",
+      repository: "https://aws.github.io/eks-charts",
+      chart: "aws-load-balancer-controller",
+      version: versions.awsLoadBalancerController,
+      namespace: LOAD_BALANCER_CONTROLLER.namespace,
+      values: [
+        // JSON is YAML: the values as one document, tokens resolved by Terraform.
+        JSON.stringify({
+          clusterName,
+          // Pods cannot reach the node's instance metadata (hop limit 1): region and VPC are given.
+          region,
+          vpcId: vpc.id,
+          serviceAccount: {
+            create: true,
+            name: LOAD_BALANCER_CONTROLLER.serviceAccountName,
+            annotations: {
+              "eks.amazonaws.com/role-arn": `arn:aws:iam::${config.accountIds[0]}:role/${loadBalancerControllerRoleName(config, region)}`,
+            },
+          },
+        }),
+      ],
+    });
+
+    if (eks.secretsSource === "external-secrets") {
+      this.externalSecrets = new Release(this, "external-secrets", {
+        ...RELEASE_DEFAULTS,
+        name: "external-secrets",
+        repository: "https://charts.external-secrets.io",
+        chart: "external-secrets",
+        version: versions.externalSecrets,
+        namespace: EXTERNAL_SECRETS_NAMESPACE,
+        createNamespace: true,
+        // No AWS role: the API's SecretStore authenticates as the API's own service account.
+        values: [JSON.stringify({ installCRDs: true })],
+      });
+    }
+  }
+}
