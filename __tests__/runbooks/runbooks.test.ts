@@ -177,8 +177,9 @@ describe("production (with DR regions)", () => {
     expect(markdown).toContain("skyline --env production failover dns --to ap-south-1");
     expect(markdown).toContain("--dns-name skyline.example.com");
     expect(markdown).toContain("skyline-production-use1-health");
-    expect(markdown).toContain("--inverted");
-    expect(markdown).toContain("--no-inverted");
+    // Forced out whatever its real health (disabled AND inverted), restored with both switches off.
+    expect(markdown).toContain("--health-check-id <primary-health-check-id> --disabled --inverted");
+    expect(markdown).toContain("--no-disabled \\\n  --no-inverted");
     expect(markdown).toContain("read replica until database-failover promotes `skyline-production-euw1-db`");
   });
 

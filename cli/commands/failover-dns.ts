@@ -3,10 +3,12 @@
  *
  * The API record has failover routing over every region in order: a PRIMARY and a SECONDARY record
  * (set identifier = region name) per level; with more than two regions a level's SECONDARY is an
- * alias to the next level (constructs/dns-failover). The command walks that chain, then inverts the
- * health checks of the regions ahead of <region> so Route 53 treats them as unhealthy, and clears
- * the inversion of <region> and those after it. No record is rewritten: the change is a few flags,
- * reversible, and leaves Terraform's records untouched.
+ * alias to the next level (constructs/dns-failover). The command walks that chain, then forces the
+ * regions ahead of <region> out: their health checks are disabled AND inverted, which Route 53
+ * treats as always unhealthy whatever the region's real health (inverting alone would turn a region
+ * that is really down into a "healthy" one and send traffic back to it). <region> and the regions
+ * after it are judged by their real health again (both switches off). No record is rewritten: the
+ * change is a few flags, reversible, and leaves Terraform's records untouched.
  */
 import {
   GetHealthCheckCommand,
@@ -57,7 +59,7 @@ async function failoverRecords(
   return (response.ResourceRecordSets ?? []).filter((r) => r.Name === fqdn(recordName) && r.Failover);
 }
 
-/** Share of Route 53 checkers reporting success (0..1). */
+/** Share of Route 53 checkers reporting success (0..1): the endpoint's real health, never inverted. */
 async function passingShare(ctx: Context, healthCheckId: string): Promise<number> {
   const response = await ctx.call(`health check ${healthCheckId}`, () =>
     ctx.clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
@@ -69,11 +71,32 @@ async function passingShare(ctx: Context, healthCheckId: string): Promise<number
   );
 }
 
-async function isInverted(ctx: Context, healthCheckId: string): Promise<boolean> {
+/** Route 53 considers an endpoint healthy when more than 18 % of its checkers report it healthy. */
+const ROUTE53_HEALTHY_SHARE = 0.18;
+
+/** The two switches of a health check: both on means Route 53 considers it always unhealthy. */
+interface CheckSwitches {
+  readonly disabled: boolean;
+  readonly inverted: boolean;
+}
+
+const FORCED_OUT: CheckSwitches = { disabled: true, inverted: true };
+const REAL_HEALTH: CheckSwitches = { disabled: false, inverted: false };
+
+async function checkSwitches(ctx: Context, healthCheckId: string): Promise<CheckSwitches> {
   const response = await ctx.call(`health check ${healthCheckId}`, () =>
     ctx.clients.route53().send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),
   );
-  return response.HealthCheck?.HealthCheckConfig?.Inverted === true;
+  const config = response.HealthCheck?.HealthCheckConfig;
+  return { disabled: config?.Disabled === true, inverted: config?.Inverted === true };
+}
+
+const same = (a: CheckSwitches, b: CheckSwitches) => a.disabled === b.disabled && a.inverted === b.inverted;
+
+function describeSwitches(s: CheckSwitches): string {
+  if (same(s, FORCED_OUT)) return "forced out";
+  if (same(s, REAL_HEALTH)) return "real health";
+  return s.disabled ? "disabled (always healthy)" : "inverted";
 }
 
 /** One region of the failover chain, in the order Route 53 falls through them. */
@@ -130,31 +153,33 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
     );
   }
   const primary = chain[0];
-  // Regions ahead of the target are treated as unhealthy; the target and those after it are judged
-  // by their real health again.
+  // The regions ahead of the target are forced out; the target and those after it are judged by
+  // their real health.
   const links = await Promise.all(
-    chain.map(async (link, i) => ({
-      ...link,
-      invertedNow: await isInverted(ctx, link.healthCheckId),
-      wantInverted: i < target,
-    })),
+    chain.map(async (link, i) => {
+      const now = await checkSwitches(ctx, link.healthCheckId);
+      const want = i < target ? FORCED_OUT : REAL_HEALTH;
+      return { ...link, now, want, forceOut: i < target };
+    }),
   );
-  // Inversions from the target back to the primary, then clearances from the target on: traffic
+  // Forcing out from the target back to the primary, then restoring from the target on: traffic
   // moves once, straight from where it is to the target, never through a region in between.
   const changes = [
-    ...links.filter((l) => l.wantInverted && !l.invertedNow).reverse(),
-    ...links.filter((l) => !l.wantInverted && l.invertedNow),
+    ...links.filter((l) => l.forceOut && !same(l.now, l.want)).reverse(),
+    ...links.filter((l) => !l.forceOut && !same(l.now, l.want)),
   ];
   const awayFromPrimary = target > 0;
   const targetLink = links[target];
-  // An inverted check reports the opposite of the region's health: turn it back for the pre-check.
-  const reportedShare = await passingShare(ctx, targetLink.healthCheckId);
-  const targetCheckShare = targetLink.invertedNow ? 1 - reportedShare : reportedShare;
+  // A disabled check has no checkers: the target is then judged by its alarms, service and targets.
+  const targetCheckShare = targetLink.now.disabled
+    ? undefined
+    : await passingShare(ctx, targetLink.healthCheckId);
   const firing = await alarmsInAlarm(ctx, options.to, entry);
   // On EKS the pods' health is the ALB's view of them (the healthy targets below).
   const service = entry.service ? await serviceHealth(ctx, options.to, entry) : undefined;
   const healthyTargets = (await targetHealth(ctx, options.to, entry)).reduce((n, t) => n + t.healthy, 0);
-  const ahead = links.filter((l) => l.wantInverted).map((l) => l.region);
+  const ahead = links.filter((l) => l.forceOut).map((l) => l.region);
+  const switches = (s: CheckSwitches) => `Disabled=${s.disabled} Inverted=${s.inverted}`;
 
   const plan = {
     command: "failover dns",
@@ -163,22 +188,23 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
     target: global.apiRecordName,
     impact: [
       awayFromPrimary
-        ? `Route 53 treats ${ahead.join(", ")} as unhealthy (inverted health checks) and answers with ${options.to}.`
-        : `Route 53 uses the health of ${primary.region} again (inversions cleared).`,
+        ? `Route 53 treats ${ahead.join(", ")} as unhealthy whatever their real health (checks disabled and inverted) and answers with ${options.to}.`
+        : `Route 53 judges ${primary.region} by its real health again and answers with it while it is healthy.`,
       "Clients move as DNS TTLs expire (typically 60 s); existing connections stay where they are.",
     ],
     checks: [
       {
         name: "not already routed there",
         ok: changes.length > 0,
-        detail: links.map((l) => `${l.region} inverted=${l.invertedNow}`).join(", "),
+        detail: links.map((l) => `${l.region} ${describeSwitches(l.now)}`).join(", "),
       },
       {
         name: `${options.to} health check passing`,
-        ok: targetCheckShare > 0.5 || !awayFromPrimary,
+        ok: targetCheckShare === undefined || targetCheckShare > 0.5 || !awayFromPrimary,
         detail:
-          `${Math.round(targetCheckShare * 100)}% of Route 53 checkers report success` +
-          (targetLink.invertedNow ? " (its check is inverted now; this is its real health)" : ""),
+          targetCheckShare === undefined
+            ? "its check is disabled now (no checkers): judged by its alarms, service and targets below"
+            : `${Math.round(targetCheckShare * 100)}% of Route 53 checkers report success`,
       },
       {
         name: `no alarm in ALARM in ${options.to}`,
@@ -194,39 +220,39 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
       },
     ],
     steps: [
-      ...changes.map((l) => `UpdateHealthCheck ${l.healthCheckId} (${l.region}) Inverted=${l.wantInverted}`),
-      // Only the checks that decide where traffic goes are waited for: a cleared region after the
-      // target may well be down.
-      ...changes
-        .filter((l) => l.wantInverted || l === targetLink)
-        .map(
-          (l) =>
-            `wait until Route 53 checkers report ${l.region} ${l.wantInverted ? "unhealthy" : "healthy"}`,
-        ),
+      ...changes.map((l) => `UpdateHealthCheck ${l.healthCheckId} (${l.region}) ${switches(l.want)}`),
+      // A forced-out check takes effect as soon as it is saved; of the restored ones only the
+      // target's decides where traffic goes (a region after it may well be down).
+      ...(changes.includes(targetLink)
+        ? [`wait until Route 53 checkers report ${targetLink.region} healthy`]
+        : []),
     ],
   };
   await executePlan(ctx, plan, async () => {
     for (const link of changes) {
       await ctx.call(`health check ${link.healthCheckId}`, () =>
-        ctx.clients
-          .route53()
-          .send(
-            new UpdateHealthCheckCommand({ HealthCheckId: link.healthCheckId, Inverted: link.wantInverted }),
-          ),
+        ctx.clients.route53().send(
+          new UpdateHealthCheckCommand({
+            HealthCheckId: link.healthCheckId,
+            Disabled: link.want.disabled,
+            Inverted: link.want.inverted,
+          }),
+        ),
       );
     }
-    for (const link of changes.filter((l) => l.wantInverted || l === targetLink)) {
+    if (changes.includes(targetLink)) {
       await waitForChangeThenSettle(
         {
-          resource: `health check ${link.healthCheckId} (${link.region})`,
+          resource: `health check ${targetLink.healthCheckId} (${targetLink.region})`,
           read: async () => ({
-            inverted: await isInverted(ctx, link.healthCheckId),
-            share: await passingShare(ctx, link.healthCheckId),
+            switches: await checkSwitches(ctx, targetLink.healthCheckId),
+            share: await passingShare(ctx, targetLink.healthCheckId),
           }),
-          describe: (s) => `inverted=${s.inverted}, ${Math.round(s.share * 100)}% checkers report success`,
-          changed: (s) => s.inverted === link.wantInverted,
-          settled: (s) => (link.wantInverted ? s.share < 0.5 : s.share > 0.5),
-          settledText: link.wantInverted ? "reported unhealthy" : "reported healthy",
+          describe: (s) =>
+            `${describeSwitches(s.switches)}, ${Math.round(s.share * 100)}% checkers report success`,
+          changed: (s) => same(s.switches, REAL_HEALTH),
+          settled: (s) => s.share > ROUTE53_HEALTHY_SHARE,
+          settledText: "reported healthy",
           pollMs: 10_000,
           timeoutMs: 10 * 60_000,
         },
@@ -238,7 +264,7 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
         `${global.apiRecordName} now resolves to ${options.to}.`,
         awayFromPrimary
           ? `Fail back later with: skyline failover dns --to ${primary.region}`
-          : "Failover inversions cleared.",
+          : "Failover cleared: every region is judged by its real health again.",
       ],
       data: {
         record: global.apiRecordName,
@@ -247,7 +273,7 @@ export async function run(ctx: Context, options: FailoverDnsOptions): Promise<vo
           links.map(async (l) => ({
             region: l.region,
             healthCheckId: l.healthCheckId,
-            inverted: await isInverted(ctx, l.healthCheckId),
+            ...(await checkSwitches(ctx, l.healthCheckId)),
           })),
         ),
       },

@@ -36,14 +36,20 @@ const CHAIN: Record<string, ResourceRecordSet[]> = {
   ],
 };
 
-/** Route 53 as the command sees it: records by name, and health checks whose status follows their inversion. */
-function route53(records: Record<string, ResourceRecordSet[]>, inverted: Record<string, boolean> = {}) {
-  const state: Record<string, boolean> = {
-    "hc-use1": false,
-    "hc-euw1": false,
-    "hc-aps1": false,
-    ...inverted,
-  };
+type Switches = { disabled: boolean; inverted: boolean };
+const REAL: Switches = { disabled: false, inverted: false };
+const OUT: Switches = { disabled: true, inverted: true };
+
+/**
+ * Route 53 as the command sees it: records by name, health checks with their two switches, and
+ * checkers that report each endpoint's real health (never inverted; none while a check is disabled).
+ */
+function route53(
+  records: Record<string, ResourceRecordSet[]>,
+  switches: Record<string, Switches> = {},
+  down: string[] = [],
+) {
+  const state: Record<string, Switches> = { "hc-use1": REAL, "hc-euw1": REAL, "hc-aps1": REAL, ...switches };
   r53.on(ListResourceRecordSetsCommand).callsFake(({ StartRecordName }) => ({
     // Route 53 lists from StartRecordName on: the records of that name first, then later names.
     ResourceRecordSets: [
@@ -52,20 +58,31 @@ function route53(records: Record<string, ResourceRecordSet[]>, inverted: Record<
     ],
   }));
   r53.on(GetHealthCheckCommand).callsFake(({ HealthCheckId }) => ({
-    HealthCheck: { HealthCheckConfig: { Inverted: state[HealthCheckId] } },
+    HealthCheck: {
+      HealthCheckConfig: { Disabled: state[HealthCheckId].disabled, Inverted: state[HealthCheckId].inverted },
+    },
   }));
-  r53.on(UpdateHealthCheckCommand).callsFake(({ HealthCheckId, Inverted }) => {
-    state[HealthCheckId] = Inverted;
+  r53.on(UpdateHealthCheckCommand).callsFake(({ HealthCheckId, Disabled, Inverted }) => {
+    state[HealthCheckId] = { disabled: Disabled, inverted: Inverted };
     return {};
   });
-  r53.on(GetHealthCheckStatusCommand).callsFake(({ HealthCheckId }) => status(state[HealthCheckId] ? 0 : 3));
+  r53
+    .on(GetHealthCheckStatusCommand)
+    .callsFake(({ HealthCheckId }) =>
+      state[HealthCheckId].disabled
+        ? { HealthCheckObservations: [] }
+        : status(down.includes(HealthCheckId) ? 0 : 3),
+    );
   return state;
 }
 
 const updates = () =>
   r53
     .commandCalls(UpdateHealthCheckCommand)
-    .map((c) => [c.args[0].input.HealthCheckId, c.args[0].input.Inverted]);
+    .map((c) => [
+      c.args[0].input.HealthCheckId,
+      { disabled: c.args[0].input.Disabled, inverted: c.args[0].input.Inverted },
+    ]);
 
 const failoverDns = (to: string, yes = true) =>
   run(["--manifest", PRODUCTION, "failover", "dns", "--to", to, ...(yes ? ["--yes"] : [])]);
@@ -79,49 +96,72 @@ beforeEach(() => {
 });
 
 describe("failover dns", () => {
-  it("inverts the primary's health check and waits until Route 53 reports it unhealthy", async () => {
+  it("forces the primary out (check disabled and inverted) and answers with the first DR region", async () => {
     const state = route53(CHAIN);
     const { code, out } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", true]]);
-    expect(state).toEqual({ "hc-use1": true, "hc-euw1": false, "hc-aps1": false });
+    expect(updates()).toEqual([["hc-use1", OUT]]);
+    expect(state).toEqual({ "hc-use1": OUT, "hc-euw1": REAL, "hc-aps1": REAL });
+    expect(out).toContain("Route 53 treats us-east-1 as unhealthy whatever their real health");
     expect(out).toContain("api.skyline.example.com now resolves to eu-west-1.");
     expect(out).toContain("skyline failover dns --to us-east-1");
   });
 
-  it("reaches the third region through the chain, inverting the regions ahead of it from the nearest back", async () => {
+  it("forces out a primary that is really down too: inverting alone would make it look healthy", async () => {
+    route53(CHAIN, {}, ["hc-use1"]);
+    const { code } = await failoverDns("eu-west-1");
+    expect(code).toBe(0);
+    expect(updates()).toEqual([["hc-use1", OUT]]);
+  });
+
+  it("reaches the third region through the chain, forcing out the regions ahead of it from the nearest back", async () => {
     route53(CHAIN);
     const { code, out } = await failoverDns("ap-south-1");
     expect(code).toBe(0);
-    // eu-west-1 first: traffic stays on us-east-1 until its own check flips, then goes straight to ap-south-1.
+    // eu-west-1 first: traffic stays on us-east-1 until it is forced out, then goes straight to ap-south-1.
     expect(updates()).toEqual([
-      ["hc-euw1", true],
-      ["hc-use1", true],
+      ["hc-euw1", OUT],
+      ["hc-use1", OUT],
     ]);
     expect(out).toContain("Route 53 treats us-east-1, eu-west-1 as unhealthy");
     expect(out).toContain("api.skyline.example.com now resolves to ap-south-1.");
   });
 
-  it("fails back by clearing the inversions, the primary's first", async () => {
-    const state = route53(CHAIN, { "hc-use1": true, "hc-euw1": true });
+  it("fails back by restoring real health, the primary's first, and waits for its checkers", async () => {
+    const state = route53(CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
     const { code, out } = await failoverDns("us-east-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([
-      ["hc-use1", false],
-      ["hc-euw1", false],
+      ["hc-use1", REAL],
+      ["hc-euw1", REAL],
     ]);
-    expect(state).toEqual({ "hc-use1": false, "hc-euw1": false, "hc-aps1": false });
-    expect(out).toContain("Failover inversions cleared.");
+    expect(state).toEqual({ "hc-use1": REAL, "hc-euw1": REAL, "hc-aps1": REAL });
+    expect(out).toContain("Failover cleared: every region is judged by its real health again.");
+    // The forced-out primary had no checkers: judged by its alarms, service and targets instead;
+    // once restored, its checkers are waited for.
+    expect(out).toContain("its check is disabled now (no checkers)");
+    expect(
+      r53
+        .commandCalls(GetHealthCheckStatusCommand)
+        .filter((c) => c.args[0].input.HealthCheckId === "hc-use1"),
+    ).not.toHaveLength(0);
   });
 
-  it("moves back one region by clearing only that region's inversion", async () => {
-    route53(CHAIN, { "hc-use1": true, "hc-euw1": true });
+  it("moves back one region by restoring only that region", async () => {
+    route53(CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
     const { code } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-euw1", false]]);
+    expect(updates()).toEqual([["hc-euw1", REAL]]);
   });
 
-  it("fails over between a plain pair of two regions as before", async () => {
+  it("turns a check left inverted only (an older skyline's failover) into a forced-out one", async () => {
+    route53(CHAIN, { "hc-use1": { disabled: false, inverted: true } });
+    const { code } = await failoverDns("eu-west-1");
+    expect(code).toBe(0);
+    expect(updates()).toEqual([["hc-use1", OUT]]);
+  });
+
+  it("fails over between a plain pair of two regions as well", async () => {
     route53({
       [ORIGIN]: [
         record(ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
@@ -130,15 +170,15 @@ describe("failover dns", () => {
     });
     const { code } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", true]]);
+    expect(updates()).toEqual([["hc-use1", OUT]]);
   });
 
   it("refuses when traffic already goes there (exit 3)", async () => {
-    route53(CHAIN, { "hc-use1": true });
+    route53(CHAIN, { "hc-use1": OUT });
     const { code, out } = await failoverDns("eu-west-1");
     expect(code).toBe(3);
     expect(out).toContain(
-      "FAIL not already routed there: us-east-1 inverted=true, eu-west-1 inverted=false, ap-south-1 inverted=false",
+      "FAIL not already routed there: us-east-1 forced out, eu-west-1 real health, ap-south-1 real health",
     );
     expect(mutatingCommands()).toEqual([]);
   });

@@ -5,7 +5,7 @@
  */
 import { code } from "../markdown";
 import type { RunbookDocument, RunbookStep } from "../runbook-document";
-import type { RunbookFacts } from "../runbook-facts";
+import type { AwsArg, RunbookFacts } from "../runbook-facts";
 
 const NAME = "dns-failover";
 
@@ -78,11 +78,15 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
   const checkStatus = (placeholder: string) =>
     f.aws("route53 get-health-check-status", [["--health-check-id", placeholder]]);
 
-  const shift = (region: string, inverted: boolean): RunbookStep["aws"] =>
+  // Disabled and inverted: always unhealthy, whatever the region's real health (inverted alone
+  // would make a region that is really down look healthy). Both off: its real health again.
+  const forcedOut: readonly AwsArg[] = [["--disabled"], ["--inverted"]];
+  const realHealth: readonly AwsArg[] = [["--no-disabled"], ["--no-inverted"]];
+  const shift = (region: string, forceOut: boolean): RunbookStep["aws"] =>
     f
       .aws("route53 update-health-check", [
         ["--health-check-id", "<primary-health-check-id>"],
-        [inverted ? "--inverted" : "--no-inverted"],
+        ...(forceOut ? forcedOut : realHealth),
       ])
       .concat(checkStatus(region === from ? "<primary-health-check-id>" : "<secondary-health-check-id>"));
 
@@ -131,8 +135,9 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
       {
         title: `Shift ${record} to ${to}`,
         text: [
-          `Inverts the PRIMARY's health check so Route 53 answers with ${code(to)}, then waits ` +
-            "until the checkers report it. Resolvers follow within the record's TTL.",
+          `Forces ${code(from)} out: its health check is disabled and inverted, which Route 53 treats ` +
+            `as always unhealthy whatever its real health, so it answers with ${code(to)}. ` +
+            "Resolvers follow within the record's TTL.",
         ],
         skyline: [f.skyline(`failover dns --to ${to}`)],
         aws: shift(to, true),
@@ -141,7 +146,7 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
         title: `If ${to} cannot serve either: ${next}`,
         text: [
           `Route 53 falls through to ${code(next)} on its own when the checks of the regions ahead of ` +
-            "it fail. To send traffic there on purpose, skyline inverts the checks of every region ahead " +
+            "it fail. To send traffic there on purpose, skyline forces out every region ahead " +
             `of it (${[from, ...f.secondaries.slice(0, i + 1)].map(code).join(", ")}), nearest first.`,
           ...(f.drTargets.some((d) => d.region === next)
             ? [`As for ${code(to)}: its database takes writes only once database-failover promoted it.`]
@@ -152,8 +157,9 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
       {
         title: `Fail back to ${from}`,
         text: [
-          `When ${code(from)} is healthy again (and holds the writer again, if the database moved): clear ` +
-            "the inversions (skyline clears the primary's first, so traffic moves straight back).",
+          `When ${code(from)} is healthy again (and holds the writer again, if the database moved): ` +
+            "restore its real health (skyline restores the primary's first, so traffic moves straight " +
+            "back) and waits until its checkers report it healthy.",
         ],
         skyline: [f.skyline(`failover dns --to ${from} --dry-run`), f.skyline(`failover dns --to ${from}`)],
         aws: shift(from, false),
@@ -173,7 +179,7 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
       },
     ],
     followUps: [
-      `While a check is inverted, Route 53 does not fail back on its own: fail back on purpose ` +
+      `While a region is forced out, Route 53 does not fail back to it on its own: fail back on purpose ` +
         `with ${code(f.skyline(`failover dns --to ${from}`))}.`,
       ...(global.distributionComment
         ? [
