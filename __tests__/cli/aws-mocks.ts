@@ -17,7 +17,13 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
+import {
+  GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
 
 export const rds = mockClient(RDSClient);
@@ -48,7 +54,52 @@ export function mutatingCommands(): string[] {
 }
 
 /** Healthy region state: no alarms firing, service 2/2 running, 2 healthy targets, lag 5 s. */
+/**
+ * The production fixture's DNS failover chain (constructs/dns-failover): api.skyline.example.com
+ * answers with us-east-1, else failover-1.api… (eu-west-1, else ap-south-1); every check enabled,
+ * not inverted, all checkers passing.
+ */
+export function healthyDns(): void {
+  const origin = "api.skyline.example.com.";
+  const level1 = "failover-1.api.skyline.example.com.";
+  const records: Record<string, object[]> = {
+    [origin]: [
+      { Name: origin, Type: "A", SetIdentifier: "us-east-1", Failover: "PRIMARY", HealthCheckId: "hc-use1" },
+      {
+        Name: origin,
+        Type: "A",
+        SetIdentifier: "eu-west-1",
+        Failover: "SECONDARY",
+        AliasTarget: { DNSName: level1, HostedZoneId: "Z123", EvaluateTargetHealth: true },
+      },
+    ],
+    [level1]: [
+      { Name: level1, Type: "A", SetIdentifier: "eu-west-1", Failover: "PRIMARY", HealthCheckId: "hc-euw1" },
+      {
+        Name: level1,
+        Type: "A",
+        SetIdentifier: "ap-south-1",
+        Failover: "SECONDARY",
+        HealthCheckId: "hc-aps1",
+      },
+    ],
+  };
+  r53.on(ListHostedZonesByNameCommand).resolves({
+    HostedZones: [{ Id: "/hostedzone/Z123", Name: "skyline.example.com.", CallerReference: "x" }],
+  });
+  r53.on(ListResourceRecordSetsCommand).callsFake(({ StartRecordName }) => ({
+    ResourceRecordSets: records[`${StartRecordName}.`] ?? [],
+  }));
+  r53.on(GetHealthCheckCommand).resolves({
+    HealthCheck: { HealthCheckConfig: { Disabled: false, Inverted: false } } as never,
+  });
+  r53.on(GetHealthCheckStatusCommand).resolves({
+    HealthCheckObservations: [{ StatusReport: { Status: "Success: HTTP Status Code 200" } }],
+  });
+}
+
 export function healthyRegion(lagSeconds: number[] = [3, 5, 4]): void {
+  healthyDns();
   cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
   cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: lagSeconds }] });
   ecs.on(DescribeServicesCommand).resolves({

@@ -10,15 +10,20 @@
  * after it are judged by their real health again (both switches off). No record is rewritten: the
  * change is a few flags, reversible, and leaves Terraform's records untouched.
  */
-import {
-  GetHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  UpdateHealthCheckCommand,
-  type ResourceRecordSet,
-} from "@aws-sdk/client-route-53";
+import { UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import type { Context } from "../core/context";
+import {
+  checkSwitches,
+  describeSwitches,
+  failoverChain,
+  FORCED_OUT,
+  hostedZoneId,
+  passingShare,
+  REAL_HEALTH,
+  ROUTE53_HEALTHY_SHARE,
+  same,
+  type CheckSwitches,
+} from "../core/dns";
 import { UsageError } from "../core/errors";
 import { alarmsInAlarm, kubernetesHealthDetail, serviceHealth, targetHealth } from "../core/health";
 import { executePlan } from "../core/plan";
@@ -28,124 +33,17 @@ export interface FailoverDnsOptions {
   readonly to: string;
 }
 
-const fqdn = (name: string): string => (name.endsWith(".") ? name : `${name}.`);
-
-async function zoneId(ctx: Context, zoneName: string): Promise<string> {
-  const response = await ctx.call(`hosted zone ${zoneName}`, () =>
-    ctx.clients.route53().send(new ListHostedZonesByNameCommand({ DNSName: zoneName, MaxItems: 1 })),
-  );
-  const zone = response.HostedZones?.find((z) => z.Name === fqdn(zoneName));
-  if (!zone?.Id)
-    throw new UsageError(
-      `hosted zone ${zoneName} was not found: check global.hostedZoneName in the manifest.`,
-    );
-  return zone.Id.replace("/hostedzone/", "");
-}
-
-async function failoverRecords(
-  ctx: Context,
-  hostedZoneId: string,
-  recordName: string,
-): Promise<ResourceRecordSet[]> {
-  const response = await ctx.call(`record ${recordName}`, () =>
-    ctx.clients.route53().send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        StartRecordName: recordName,
-        MaxItems: 20,
-      }),
-    ),
-  );
-  return (response.ResourceRecordSets ?? []).filter((r) => r.Name === fqdn(recordName) && r.Failover);
-}
-
-/** Share of Route 53 checkers reporting success (0..1): the endpoint's real health, never inverted. */
-async function passingShare(ctx: Context, healthCheckId: string): Promise<number> {
-  const response = await ctx.call(`health check ${healthCheckId}`, () =>
-    ctx.clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
-  );
-  const observations = response.HealthCheckObservations ?? [];
-  if (observations.length === 0) return 0;
-  return (
-    observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length / observations.length
-  );
-}
-
-/** Route 53 considers an endpoint healthy when more than 18 % of its checkers report it healthy. */
-const ROUTE53_HEALTHY_SHARE = 0.18;
-
-/** The two switches of a health check: both on means Route 53 considers it always unhealthy. */
-interface CheckSwitches {
-  readonly disabled: boolean;
-  readonly inverted: boolean;
-}
-
-const FORCED_OUT: CheckSwitches = { disabled: true, inverted: true };
-const REAL_HEALTH: CheckSwitches = { disabled: false, inverted: false };
-
-async function checkSwitches(ctx: Context, healthCheckId: string): Promise<CheckSwitches> {
-  const response = await ctx.call(`health check ${healthCheckId}`, () =>
-    ctx.clients.route53().send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),
-  );
-  const config = response.HealthCheck?.HealthCheckConfig;
-  return { disabled: config?.Disabled === true, inverted: config?.Inverted === true };
-}
-
-const same = (a: CheckSwitches, b: CheckSwitches) => a.disabled === b.disabled && a.inverted === b.inverted;
-
-function describeSwitches(s: CheckSwitches): string {
-  if (same(s, FORCED_OUT)) return "forced out";
-  if (same(s, REAL_HEALTH)) return "real health";
-  return s.disabled ? "disabled (always healthy)" : "inverted";
-}
-
-/** One region of the failover chain, in the order Route 53 falls through them. */
-interface ChainLink {
-  readonly region: string;
-  readonly healthCheckId: string;
-}
-
-/** Levels of aliases followed at most: far more regions than any config has. */
-const MAX_LEVELS = 16;
-
-/** The regions `recordName` fails over through, in order, read from the records themselves. */
-async function failoverChain(ctx: Context, hostedZoneId: string, recordName: string): Promise<ChainLink[]> {
-  const chain: ChainLink[] = [];
-  let name = recordName;
-  for (let level = 0; level < MAX_LEVELS; level++) {
-    const records = await failoverRecords(ctx, hostedZoneId, name);
-    const primary = records.find((r) => r.Failover === "PRIMARY");
-    const secondary = records.find((r) => r.Failover === "SECONDARY");
-    if (!primary?.HealthCheckId || !primary.SetIdentifier || !secondary?.SetIdentifier) {
-      throw new UsageError(
-        `${name} has no PRIMARY record with a health check and a SECONDARY record; check the global stack is applied.`,
-      );
-    }
-    chain.push({ region: primary.SetIdentifier, healthCheckId: primary.HealthCheckId });
-    if (secondary.HealthCheckId) {
-      chain.push({ region: secondary.SetIdentifier, healthCheckId: secondary.HealthCheckId });
-      return chain;
-    }
-    const next = secondary.AliasTarget?.DNSName?.replace(/\.$/, "");
-    if (!next) {
-      throw new UsageError(
-        `The SECONDARY record of ${name} has neither a health check nor an alias to the next failover level; check the global stack is applied.`,
-      );
-    }
-    name = next;
-  }
-  throw new UsageError(
-    `${recordName}: more than ${MAX_LEVELS} failover levels; check the global stack is applied.`,
-  );
-}
-
 export async function run(ctx: Context, options: FailoverDnsOptions): Promise<void> {
   const manifest = ctx.manifest();
   const global = manifest.global;
   if (!global)
     throw new UsageError(`The ${manifest.environment} manifest has no global section (no DNS failover).`);
   const entry = ctx.regionManifest(options.to, "--to");
-  const chain = await failoverChain(ctx, await zoneId(ctx, global.hostedZoneName), global.apiRecordName);
+  const chain = await failoverChain(
+    ctx,
+    await hostedZoneId(ctx, global.hostedZoneName),
+    global.apiRecordName,
+  );
   const target = chain.findIndex((link) => link.region === options.to);
   if (target === -1) {
     throw new UsageError(

@@ -1,12 +1,14 @@
 /**
- * `skyline status`: one screen per environment. For each region (or --region): database instances
- * (role, status, replica lag), cache status, service running/desired, ALB healthy targets and alarms
- * in ALARM. A section that cannot be read shows its error; the exit code is then 1.
+ * `skyline status`: one screen per environment. Where Route 53 sends the API's traffic now (with a
+ * global stack), then for each region (or --region): database instances (role, status, replica lag),
+ * cache status, service running/desired, ALB healthy targets and alarms in ALARM. A section that
+ * cannot be read shows its error; the exit code is then 1.
  */
 import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import type { RegionManifest } from "../../constructs/runbooks/manifest-schema";
 import type { Context } from "../core/context";
 import { describeInstance, isReplica } from "../core/database";
+import { describeSwitches, dnsTraffic, type TrafficLink } from "../core/dns";
 import { FailedError } from "../core/errors";
 import { alarmsInAlarm, maxReplicaLagSeconds, serviceHealth, targetHealth } from "../core/health";
 
@@ -111,24 +113,50 @@ function printText(ctx: Context, regions: RegionStatus[]): void {
   }
 }
 
+/** How Route 53 judges one region: forced out, or healthy/unhealthy with its checkers' share. */
+function trafficState(link: TrafficLink): string {
+  const switches = describeSwitches(link.switches);
+  const share = link.passing === null ? "" : ` ${Math.round(link.passing * 100)}%`;
+  if (switches === "forced out") return `${link.region} forced out`;
+  const judged = `${link.region} ${link.healthy ? "healthy" : "unhealthy"}${share}`;
+  return switches === "real health" ? judged : `${judged} (${switches})`;
+}
+
 export async function run(ctx: Context): Promise<void> {
   const manifest = ctx.manifest();
   const regions = ctx.opts.region ? [ctx.region()] : Object.keys(manifest.regions);
+  const global = manifest.global;
+  const traffic = global
+    ? await section(() => dnsTraffic(ctx, global.hostedZoneName, global.apiRecordName))
+    : undefined;
   const results: RegionStatus[] = [];
   for (const region of regions)
     results.push(await regionStatus(ctx, region, manifest.regions[region] as RegionManifest));
   ctx.out.text(`${manifest.app} ${manifest.environment} (primary ${manifest.primaryRegion})`);
+  if (traffic) {
+    ctx.out.text(
+      `traffic   ${show(traffic, (t) =>
+        t.allUnhealthy
+          ? `${t.record} -> ${ctx.out.paint("red", t.serving)} (every region unhealthy: Route 53 answers with the primary)`
+          : `${t.record} -> ${ctx.out.paint(t.serving === manifest.primaryRegion ? "green" : "yellow", t.serving)} (${t.regions.map(trafficState).join(", ")})`,
+      )}`,
+    );
+  }
   printText(ctx, results);
   ctx.out.document({
     app: manifest.app,
     environment: manifest.environment,
     primaryRegion: manifest.primaryRegion,
+    ...(traffic ? { traffic } : {}),
     regions: results,
   });
-  const failed = results.flatMap((r) =>
-    (["database", "cache", "service", "loadBalancer", "alarms"] as const)
-      .filter((k) => r[k] && !(r[k] as Section<unknown>).ok)
-      .map((k) => `${r.region} ${k}`),
-  );
+  const failed = [
+    ...(traffic && !traffic.ok ? ["traffic"] : []),
+    ...results.flatMap((r) =>
+      (["database", "cache", "service", "loadBalancer", "alarms"] as const)
+        .filter((k) => r[k] && !(r[k] as Section<unknown>).ok)
+        .map((k) => `${r.region} ${k}`),
+    ),
+  ];
   if (failed.length > 0) throw new FailedError(`Could not read ${failed.join(", ")}; see the errors above.`);
 }

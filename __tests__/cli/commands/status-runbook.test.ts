@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { cw, ec, healthyRegion, mutatingCommands, rds, resetMocks } from "../aws-mocks";
+import {
+  GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  ListHostedZonesByNameCommand,
+} from "@aws-sdk/client-route-53";
+import { cw, ec, healthyRegion, mutatingCommands, r53, rds, resetMocks } from "../aws-mocks";
 import { awsError, PRODUCTION, run, STAGING, tmpDir } from "../helpers";
 
 beforeEach(() => {
@@ -55,10 +60,30 @@ describe("status", () => {
       "status",
     ]);
     expect(code).toBe(0);
+    const link = (region: string, healthCheckId: string) => ({
+      region,
+      healthCheckId,
+      switches: { disabled: false, inverted: false },
+      passing: 1,
+      healthy: true,
+    });
     expect(JSON.parse(out)).toEqual({
       app: "skyline",
       environment: "production",
       primaryRegion: "us-east-1",
+      traffic: {
+        ok: true,
+        value: {
+          record: "api.skyline.example.com",
+          serving: "us-east-1",
+          allUnhealthy: false,
+          regions: [
+            link("us-east-1", "hc-use1"),
+            link("eu-west-1", "hc-euw1"),
+            link("ap-south-1", "hc-aps1"),
+          ],
+        },
+      },
       regions: [
         {
           region: "eu-west-1",
@@ -96,6 +121,41 @@ describe("status", () => {
         },
       ],
     });
+  });
+
+  it("says where Route 53 sends the API's traffic: the first region it judges healthy", async () => {
+    let { out } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(out).toContain(
+      "traffic   api.skyline.example.com -> us-east-1 (us-east-1 healthy 100%, eu-west-1 healthy 100%, ap-south-1 healthy 100%)",
+    );
+    // us-east-1 forced out by failover dns, eu-west-1 really down: traffic is in ap-south-1.
+    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-use1" }).resolves({
+      HealthCheck: { HealthCheckConfig: { Disabled: true, Inverted: true } } as never,
+    });
+    r53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-euw1" }).resolves({
+      HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }],
+    });
+    ({ out } = await run(["--manifest", PRODUCTION, "status"]));
+    expect(out).toContain(
+      "traffic   api.skyline.example.com -> ap-south-1 (us-east-1 forced out, eu-west-1 unhealthy 0%, ap-south-1 healthy 100%)",
+    );
+  });
+
+  it("says when every region is unhealthy: Route 53 then answers with the primary", async () => {
+    r53.on(GetHealthCheckStatusCommand).resolves({
+      HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }],
+    });
+    const { out } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(out).toContain(
+      "traffic   api.skyline.example.com -> us-east-1 (every region unhealthy: Route 53 answers with the primary)",
+    );
+  });
+
+  it("shows the traffic line's error and exits 1 when Route 53 cannot be read", async () => {
+    r53.on(ListHostedZonesByNameCommand).rejects(awsError("AccessDenied", "not allowed", 403));
+    const { code, out } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/traffic {3}ERROR Access denied for hosted zone skyline\.example\.com/);
   });
 
   it("shows a section it cannot read and exits 1", async () => {

@@ -168,10 +168,11 @@ export function dnsFailoverRunbook(f: RunbookFacts): RunbookDocument {
     postChecks: [
       {
         text: [
-          `${code(record)} resolves to the load balancer of the region you chose, and the API answers ` +
+          `${code(record)} resolves to the load balancer of the region you chose (the ${code("traffic")} ` +
+            "line of skyline status names the region Route 53 answers with), and the API answers " +
             `${code(`https://${record}${targetCheck?.resourcePath ?? "/ready"}`)} with 200.`,
         ],
-        skyline: [f.skyline("status", to)],
+        skyline: [f.skyline("status")],
       },
       {
         text: ["The health check of the region serving traffic passes from every checker region."],
