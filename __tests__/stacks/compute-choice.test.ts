@@ -6,7 +6,7 @@ import { buildApp } from "../../stacks/app";
 import { ConfigError, parseEnvironment } from "../../stacks/config/schema";
 import { parseManifest } from "../../constructs/runbooks/manifest-schema";
 import { apiPodRoleName } from "../../stacks/eks-cluster-stack";
-import { synthesize } from "../../stacks/synthesize";
+import { stacksOf, synthesize } from "../../stacks/synthesize";
 import { config, variant } from "../helpers/config";
 import { only, resources, synthJson, type StackJson } from "../helpers/synth";
 
@@ -88,14 +88,7 @@ describe("ECS and EKS environments side by side", () => {
   const dir = outdir();
   const { app, environments } = buildApp(configs, { outdir: dir });
   const [ecsStaging, ecsProduction, eksStaging, eksProduction] = environments;
-  const allStacks = environments.flatMap((e) => [
-    e.state,
-    ...e.regional,
-    e.global,
-    ...(e.eks ?? []),
-    ...(e.eksAddons ?? []),
-    ...(e.kubernetes ?? []),
-  ]);
+  const allStacks = environments.flatMap(stacksOf);
   const synthed = new Map<string, StackJson>(allStacks.map((s) => [s.node.id, synthJson(s)]));
 
   it("adds no Kubernetes stacks to an ECS environment", () => {
