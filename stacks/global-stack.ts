@@ -7,6 +7,7 @@ import { Guardrails } from "../constructs/guardrails";
 import { ContainerRegistry } from "../constructs/container-registry/container-registry";
 import { parseEcrRepository } from "../constructs/container-registry/ecr-uri";
 import { DnsFailover, type FailoverRegion } from "../constructs/dns-failover/dns-failover";
+import { secondaryOriginName } from "../constructs/dns-failover/failover-names";
 import { HealthCheckAlarms } from "../constructs/monitoring/health-check-alarms";
 import { regionInfo } from "./config/regions";
 import type { EnvironmentConfig } from "./config/schema";
@@ -73,7 +74,10 @@ export class GlobalStack extends SkylineStack {
       domainName: config.domainName,
       hostedZoneName: config.domainName,
       apiOriginDomain: this.dns.apiRecordName,
-      secondaryApiOriginDomain: regions[1] ? `${regions[1].code}.${this.dns.apiRecordName}` : undefined,
+      secondaryApiOriginDomain: secondaryOriginName(
+        config.domainName,
+        regions.map((r) => r.code),
+      ),
       originVerifySecretValue: originSecret.secretString,
       usEast1Provider: this.usEast1,
       wafRateLimitPer5Min: config.edge.wafRateLimitPer5Min,

@@ -3,6 +3,7 @@ import { Backup } from "../constructs/backup/backup";
 import { Guardrails } from "../constructs/guardrails";
 import { Monitoring } from "../constructs/monitoring/monitoring";
 import { Certificate } from "../constructs/certificate/certificate";
+import { originCertificateNames } from "../constructs/dns-failover/failover-names";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import { FargateService } from "../constructs/fargate-service/fargate-service";
 import { sharedSecret } from "../constructs/generated-secret/shared-secret";
@@ -13,7 +14,7 @@ import { availabilityZones, regionInfo } from "./config/regions";
 import { addDataTier, type DataTier } from "./data-tier";
 import type { EnvironmentConfig } from "./config/schema";
 import { apiServiceAccountName, eksClusterName } from "./eks-names";
-import { environmentPrefix, regionalPrefix, regionalStackName } from "./naming";
+import { environmentPrefix, environmentRegions, regionalPrefix, regionalStackName } from "./naming";
 import { SkylineStack } from "./skyline-stack";
 import { SERVICE_TARGETS } from "./targets";
 
@@ -86,10 +87,14 @@ export class RegionalStack extends SkylineStack {
       "HS256 key the API signs and verifies tokens with",
     );
 
-    const originDomain = `origin.${config.domainName}`;
+    const regionOrder = environmentRegions(config);
     const certificate = new Certificate(this, "certificate", {
-      domainName: originDomain,
-      alternativeNames: [`${regionInfo(region).code}.${originDomain}`],
+      // CloudFront checks the certificate against the origin name it connects to.
+      ...originCertificateNames(
+        config.domainName,
+        regionOrder.map((r) => regionInfo(r).code),
+        regionOrder.indexOf(region),
+      ),
       hostedZoneName: config.domainName,
     });
 

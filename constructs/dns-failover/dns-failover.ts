@@ -3,6 +3,7 @@ import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check
 import { Route53Record, type Route53RecordConfig } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { Construct } from "constructs";
+import { apiOriginName, failoverLevelName } from "./failover-names";
 
 export interface FailoverRegion {
   readonly region: string;
@@ -61,7 +62,7 @@ export class DnsFailover extends Construct {
       this.zoneId = new DataAwsRoute53Zone(this, "zone", { name: domain, privateZone: false }).zoneId;
     }
     this.zoneName = domain;
-    this.apiRecordName = `origin.${domain}`;
+    this.apiRecordName = apiOriginName(domain);
     const path = props.healthCheckPath ?? "/ready";
     if (!path.startsWith("/")) throw new Error(`DnsFailover: healthCheckPath "${path}" must start with /`);
     const threshold = props.failureThreshold ?? 3;
@@ -98,7 +99,7 @@ export class DnsFailover extends Construct {
     // health of what it points to); the last level's SECONDARY is the last region itself. Traffic
     // thus falls through the regions in config order, and inverting the checks of the regions ahead
     // of one sends it there (`failover dns --to <region>`).
-    const levelName = (k: number) => (k === 0 ? this.apiRecordName : `failover-${k}.${this.apiRecordName}`);
+    const levelName = (k: number) => failoverLevelName(domain, k);
     // Level 0 keeps the ids it always had: stable Terraform addresses.
     const recordId = (k: number, role: string) => (k === 0 ? `api-${role}` : `api-${k}-${role}`);
     const albAlias = (r: FailoverRegion) => ({
