@@ -59,6 +59,8 @@ describe("rule catalog", () => {
       "aws_backup_vault",
       "aws_backup_plan",
       "aws_cloudfront_distribution",
+      "aws_eks_cluster",
+      "helm_release",
     ];
     expect(created.filter((t) => !covered.has(t))).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
+import { CONTROL_PLANE_LOG_TYPES } from "./control-plane-logs";
 import { EksCapacity, NODE_GROUP_DEFAULTS, type ClusterCapacity } from "./eks-capacity";
 import { IrsaRole } from "./irsa-role";
 
@@ -57,8 +58,6 @@ export const CONTAINER_INSIGHTS = {
   policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
 } as const;
 
-/** Every control-plane log type: API calls, audit trail, authenticator, controller manager, scheduler. */
-export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 /** Managed add-ons installed on every cluster. */
 export const CLUSTER_ADDONS = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"] as const;
 
@@ -147,7 +146,7 @@ export class EksCluster extends Construct {
         publicAccessCidrs: publicAccessCidrs.length > 0 ? publicAccessCidrs : undefined,
       },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKey.arn } },
-      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
       accessConfig: {
         authenticationMode: "API",
         bootstrapClusterCreatorAdminPermissions: props.clusterCreatorAdmin ?? adminRoleArns.length === 0,

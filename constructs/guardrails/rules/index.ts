@@ -2,6 +2,7 @@ import type { Rule } from "../types";
 import { backupRules } from "./backup";
 import { cloudfrontRules } from "./cloudfront";
 import { ecsRules } from "./ecs";
+import { eksRules } from "./eks";
 import { elasticacheRules } from "./elasticache";
 import { iamRules } from "./iam";
 import { kmsRules } from "./kms";
@@ -21,6 +22,7 @@ export const ALL_RULES: readonly Rule[] = [
   ...loadBalancerRules,
   ...wafRules,
   ...ecsRules,
+  ...eksRules,
   ...rdsRules,
   ...elasticacheRules,
   ...s3Rules,
