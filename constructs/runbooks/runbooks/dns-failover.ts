@@ -1,7 +1,7 @@
 /**
  * DNS failover of the API record: Route 53 failover routing through the regions in order (a chain of
- * PRIMARY/SECONDARY pairs when there are more than two); skyline inverts the health checks of the
- * regions ahead of the target to shift.
+ * PRIMARY/SECONDARY pairs when there are more than two); skyline forces the regions ahead of the
+ * target out (health checks disabled and inverted) to shift.
  */
 import { code } from "../markdown";
 import type { RunbookDocument, RunbookStep } from "../runbook-document";
