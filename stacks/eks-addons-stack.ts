@@ -1,18 +1,14 @@
-import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
-import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "./config/schema";
 import {
   eksClusterName,
-  eksTokenExec,
   EXTERNAL_SECRETS_NAMESPACE,
   LOAD_BALANCER_CONTROLLER,
   loadBalancerControllerRoleName,
 } from "./eks-names";
-import { regionalPrefix } from "./naming";
+import { eksClusterAccess, regionalVpc } from "./eks-lookups";
 import { SkylineStack } from "./skyline-stack";
 
 /** `<app>-<env>-<region>-addons`: applied after the cluster stack, before the Kubernetes stack. */
@@ -49,16 +45,8 @@ export class EksAddonsStack extends SkylineStack {
     const clusterName = eksClusterName(config, region);
     const versions = eks.addonChartVersions;
 
-    const cluster = new DataAwsEksCluster(this, "cluster", { name: clusterName });
-    this.helm = new HelmProvider(this, "helm", {
-      kubernetes: {
-        host: cluster.endpoint,
-        clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
-        exec: eksTokenExec(clusterName, region),
-      },
-    });
-    // Set by constructs/network: the VPC's Name is the regional prefix.
-    const vpc = new DataAwsVpc(this, "vpc", { tags: { Name: regionalPrefix(config, region) } });
+    this.helm = new HelmProvider(this, "helm", { kubernetes: eksClusterAccess(this, config, region) });
+    const vpc = regionalVpc(this, config, region);
 
     this.loadBalancerController = new Release(this, "aws-load-balancer-controller", {
       ...RELEASE_DEFAULTS,

@@ -1,7 +1,6 @@
 import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
 import { DataAwsSecurityGroup } from "@cdktf/provider-aws/lib/data-aws-security-group";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
-import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { Construct } from "constructs";
@@ -23,6 +22,7 @@ import {
   loadBalancerControllerRoleName,
 } from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
+import { regionalVpc } from "./eks-lookups";
 import { SkylineStack } from "./skyline-stack";
 
 // Re-exported: the names predate stacks/eks-names.ts and tests and scripts import them from here.
@@ -53,8 +53,8 @@ export class EksClusterStack extends SkylineStack {
     const prefix = regionalPrefix(config, region);
     const eks = config.eks;
 
-    // Set by constructs/network: the VPC's Name is the prefix; subnets carry `skyline:tier`.
-    const vpc = new DataAwsVpc(this, "vpc", { tags: { Name: prefix } });
+    // Subnets carry `skyline:tier` (constructs/network).
+    const vpc = regionalVpc(this, config, region);
     const privateSubnets = new DataAwsSubnets(this, "private-subnets", {
       filter: [
         { name: "vpc-id", values: [vpc.id] },

@@ -1,10 +1,8 @@
 import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
 import { DataAwsDbProxy } from "@cdktf/provider-aws/lib/data-aws-db-proxy";
-import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/data-aws-elasticache-replication-group";
 import { DataAwsLbTargetGroup } from "@cdktf/provider-aws/lib/data-aws-lb-target-group";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { CACHE_PORT } from "../constructs/cache/cache";
 import { POSTGRES_PORT } from "../constructs/database/database";
@@ -13,15 +11,10 @@ import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes
 import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
 import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
-import {
-  apiPodRoleName,
-  apiServiceAccountName,
-  apiTargetGroupName,
-  eksClusterName,
-  eksTokenExec,
-} from "./eks-names";
+import { apiPodRoleName, apiServiceAccountName, apiTargetGroupName } from "./eks-names";
 import { environmentPrefix, regionalPrefix } from "./naming";
 import { regionalImageRepository } from "./regional-stack";
+import { eksClusterAccess } from "./eks-lookups";
 import { SkylineStack } from "./skyline-stack";
 
 /** `<app>-<env>-<region>-k8s`: the API on EKS, applied after the cluster stack of its region. */
@@ -48,14 +41,9 @@ export class KubernetesStack extends SkylineStack {
     const isPrimary = region === config.primaryRegion;
     const eks = config.eks;
     const settings = resolveDataTier(config);
-    const clusterName = eksClusterName(config, region);
 
-    const cluster = new DataAwsEksCluster(this, "cluster", { name: clusterName });
-    this.kubernetes = new KubernetesProvider(this, "kubernetes", {
-      host: cluster.endpoint,
-      clusterCaCertificate: Fn.base64decode(cluster.certificateAuthority.get(0).data),
-      exec: [eksTokenExec(clusterName, region)],
-    });
+    const access = eksClusterAccess(this, config, region);
+    this.kubernetes = new KubernetesProvider(this, "kubernetes", { ...access, exec: [access.exec] });
 
     // Writer: the RDS Proxy in the primary region (it exists where the managed master secret
     // does); in a DR region the cross-region replica itself, which becomes the writer on failover.
