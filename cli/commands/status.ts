@@ -8,7 +8,7 @@ import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import type { RegionManifest } from "../../constructs/runbooks/manifest-schema";
 import type { Context } from "../core/context";
 import { describeInstance, isReplica } from "../core/database";
-import { describeSwitches, dnsTraffic, type TrafficLink } from "../core/dns";
+import { describeSwitches, dnsTraffic, FORCED_OUT, REAL_HEALTH, same, type TrafficLink } from "../core/dns";
 import { FailedError } from "../core/errors";
 import { alarmsInAlarm, maxReplicaLagSeconds, serviceHealth, targetHealth } from "../core/health";
 
@@ -115,11 +115,10 @@ function printText(ctx: Context, regions: RegionStatus[]): void {
 
 /** How Route 53 judges one region: forced out, or healthy/unhealthy with its checkers' share. */
 function trafficState(link: TrafficLink): string {
-  const switches = describeSwitches(link.switches);
+  if (same(link.switches, FORCED_OUT)) return `${link.region} forced out`;
   const share = link.passing === null ? "" : ` ${Math.round(link.passing * 100)}%`;
-  if (switches === "forced out") return `${link.region} forced out`;
   const judged = `${link.region} ${link.healthy ? "healthy" : "unhealthy"}${share}`;
-  return switches === "real health" ? judged : `${judged} (${switches})`;
+  return same(link.switches, REAL_HEALTH) ? judged : `${judged} (${describeSwitches(link.switches)})`;
 }
 
 export async function run(ctx: Context): Promise<void> {

@@ -141,6 +141,19 @@ describe("status", () => {
     );
   });
 
+  it("names a check left half-switched (disabled only, or inverted only)", async () => {
+    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-aps1" }).resolves({
+      HealthCheck: { HealthCheckConfig: { Disabled: true, Inverted: false } } as never,
+    });
+    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-euw1" }).resolves({
+      HealthCheck: { HealthCheckConfig: { Disabled: false, Inverted: true } } as never,
+    });
+    const { out } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(out).toContain(
+      "(us-east-1 healthy 100%, eu-west-1 unhealthy 100% (inverted), ap-south-1 healthy (disabled (always healthy)))",
+    );
+  });
+
   it("says when every region is unhealthy: Route 53 then answers with the primary", async () => {
     r53.on(GetHealthCheckStatusCommand).resolves({
       HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }],
