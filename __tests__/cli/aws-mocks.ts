@@ -23,6 +23,7 @@ import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
+  type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
 
@@ -54,41 +55,56 @@ export function mutatingCommands(): string[] {
 }
 
 /** Healthy region state: no alarms firing, service 2/2 running, 2 healthy targets, lag 5 s. */
+/** The production fixture's API record and the chain's level 1 (constructs/dns-failover). */
+export const DNS_ORIGIN = "api.skyline.example.com.";
+export const DNS_LEVEL_1 = "failover-1.api.skyline.example.com.";
+
 /**
- * The production fixture's DNS failover chain (constructs/dns-failover): api.skyline.example.com
- * answers with us-east-1, else failover-1.api… (eu-west-1, else ap-south-1); every check enabled,
- * not inverted, all checkers passing.
+ * The records the global stack writes for the production fixture's three regions: origin answers
+ * with us-east-1, else level 1 (eu-west-1, else ap-south-1).
  */
+export const DNS_CHAIN: Record<string, ResourceRecordSet[]> = {
+  [DNS_ORIGIN]: [
+    {
+      Name: DNS_ORIGIN,
+      Type: "A",
+      SetIdentifier: "us-east-1",
+      Failover: "PRIMARY",
+      HealthCheckId: "hc-use1",
+    },
+    {
+      Name: DNS_ORIGIN,
+      Type: "A",
+      SetIdentifier: "eu-west-1",
+      Failover: "SECONDARY",
+      AliasTarget: { DNSName: DNS_LEVEL_1, HostedZoneId: "Z123", EvaluateTargetHealth: true },
+    },
+  ],
+  [DNS_LEVEL_1]: [
+    {
+      Name: DNS_LEVEL_1,
+      Type: "A",
+      SetIdentifier: "eu-west-1",
+      Failover: "PRIMARY",
+      HealthCheckId: "hc-euw1",
+    },
+    {
+      Name: DNS_LEVEL_1,
+      Type: "A",
+      SetIdentifier: "ap-south-1",
+      Failover: "SECONDARY",
+      HealthCheckId: "hc-aps1",
+    },
+  ],
+};
+
+/** DNS_CHAIN in Route 53 with every check enabled, not inverted, all checkers passing. */
 export function healthyDns(): void {
-  const origin = "api.skyline.example.com.";
-  const level1 = "failover-1.api.skyline.example.com.";
-  const records: Record<string, object[]> = {
-    [origin]: [
-      { Name: origin, Type: "A", SetIdentifier: "us-east-1", Failover: "PRIMARY", HealthCheckId: "hc-use1" },
-      {
-        Name: origin,
-        Type: "A",
-        SetIdentifier: "eu-west-1",
-        Failover: "SECONDARY",
-        AliasTarget: { DNSName: level1, HostedZoneId: "Z123", EvaluateTargetHealth: true },
-      },
-    ],
-    [level1]: [
-      { Name: level1, Type: "A", SetIdentifier: "eu-west-1", Failover: "PRIMARY", HealthCheckId: "hc-euw1" },
-      {
-        Name: level1,
-        Type: "A",
-        SetIdentifier: "ap-south-1",
-        Failover: "SECONDARY",
-        HealthCheckId: "hc-aps1",
-      },
-    ],
-  };
   r53.on(ListHostedZonesByNameCommand).resolves({
     HostedZones: [{ Id: "/hostedzone/Z123", Name: "skyline.example.com.", CallerReference: "x" }],
   });
   r53.on(ListResourceRecordSetsCommand).callsFake(({ StartRecordName }) => ({
-    ResourceRecordSets: records[`${StartRecordName}.`] ?? [],
+    ResourceRecordSets: DNS_CHAIN[`${StartRecordName}.`] ?? [],
   }));
   r53.on(GetHealthCheckCommand).resolves({
     HealthCheck: { HealthCheckConfig: { Disabled: false, Inverted: false } } as never,

@@ -6,12 +6,9 @@ import {
   UpdateHealthCheckCommand,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
-import { cw, healthyRegion, mutatingCommands, r53, resetMocks } from "../aws-mocks";
+import { cw, DNS_CHAIN, DNS_ORIGIN, healthyRegion, mutatingCommands, r53, resetMocks } from "../aws-mocks";
 import { PRODUCTION, run } from "../helpers";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-
-const ORIGIN = "api.skyline.example.com.";
-const LEVEL_1 = "failover-1.api.skyline.example.com.";
 
 const status = (ok: number, total = 3) => ({
   HealthCheckObservations: Array.from({ length: total }, (_, i) => ({
@@ -21,20 +18,6 @@ const status = (ok: number, total = 3) => ({
 
 const record = (name: string, region: string, failover: "PRIMARY" | "SECONDARY", rest: object) =>
   ({ Name: name, Type: "A", SetIdentifier: region, Failover: failover, ...rest }) as ResourceRecordSet;
-
-/** The records the global stack writes for three regions: a chain of two failover pairs. */
-const CHAIN: Record<string, ResourceRecordSet[]> = {
-  [ORIGIN]: [
-    record(ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-    record(ORIGIN, "eu-west-1", "SECONDARY", {
-      AliasTarget: { DNSName: LEVEL_1, HostedZoneId: "Z123", EvaluateTargetHealth: true },
-    }),
-  ],
-  [LEVEL_1]: [
-    record(LEVEL_1, "eu-west-1", "PRIMARY", { HealthCheckId: "hc-euw1" }),
-    record(LEVEL_1, "ap-south-1", "SECONDARY", { HealthCheckId: "hc-aps1" }),
-  ],
-};
 
 type Switches = { disabled: boolean; inverted: boolean };
 const REAL: Switches = { disabled: false, inverted: false };
@@ -97,7 +80,7 @@ beforeEach(() => {
 
 describe("failover dns", () => {
   it("forces the primary out (check disabled and inverted) and answers with the first DR region", async () => {
-    const state = route53(CHAIN);
+    const state = route53(DNS_CHAIN);
     const { code, out } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([["hc-use1", OUT]]);
@@ -108,14 +91,14 @@ describe("failover dns", () => {
   });
 
   it("forces out a primary that is really down too: inverting alone would make it look healthy", async () => {
-    route53(CHAIN, {}, ["hc-use1"]);
+    route53(DNS_CHAIN, {}, ["hc-use1"]);
     const { code } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([["hc-use1", OUT]]);
   });
 
   it("reaches the third region through the chain, forcing out the regions ahead of it from the nearest back", async () => {
-    route53(CHAIN);
+    route53(DNS_CHAIN);
     const { code, out } = await failoverDns("ap-south-1");
     expect(code).toBe(0);
     // eu-west-1 first: traffic stays on us-east-1 until it is forced out, then goes straight to ap-south-1.
@@ -128,7 +111,7 @@ describe("failover dns", () => {
   });
 
   it("fails back by restoring real health, the primary's first, and waits for its checkers", async () => {
-    const state = route53(CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
+    const state = route53(DNS_CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
     const { code, out } = await failoverDns("us-east-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([
@@ -148,14 +131,14 @@ describe("failover dns", () => {
   });
 
   it("moves back one region by restoring only that region", async () => {
-    route53(CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
+    route53(DNS_CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
     const { code } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([["hc-euw1", REAL]]);
   });
 
   it("turns a check left inverted only (an older skyline's failover) into a forced-out one", async () => {
-    route53(CHAIN, { "hc-use1": { disabled: false, inverted: true } });
+    route53(DNS_CHAIN, { "hc-use1": { disabled: false, inverted: true } });
     const { code } = await failoverDns("eu-west-1");
     expect(code).toBe(0);
     expect(updates()).toEqual([["hc-use1", OUT]]);
@@ -163,9 +146,9 @@ describe("failover dns", () => {
 
   it("fails over between a plain pair of two regions as well", async () => {
     route53({
-      [ORIGIN]: [
-        record(ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
+      [DNS_ORIGIN]: [
+        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
+        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
       ],
     });
     const { code } = await failoverDns("eu-west-1");
@@ -174,7 +157,7 @@ describe("failover dns", () => {
   });
 
   it("refuses when traffic already goes there (exit 3)", async () => {
-    route53(CHAIN, { "hc-use1": OUT });
+    route53(DNS_CHAIN, { "hc-use1": OUT });
     const { code, out } = await failoverDns("eu-west-1");
     expect(code).toBe(3);
     expect(out).toContain(
@@ -184,7 +167,7 @@ describe("failover dns", () => {
   });
 
   it("refuses when the target's health check is failing or an alarm fires there", async () => {
-    route53(CHAIN);
+    route53(DNS_CHAIN);
     r53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-euw1" }).resolves(status(1));
     cw.on(DescribeAlarmsCommand).resolves({
       CompositeAlarms: [{ AlarmName: "skyline-production-euw1-region-unhealthy" }],
@@ -198,9 +181,9 @@ describe("failover dns", () => {
 
   it("rejects a region the record does not fail over to (exit 2)", async () => {
     route53({
-      [ORIGIN]: [
-        record(ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
+      [DNS_ORIGIN]: [
+        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
+        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
       ],
     });
     const { code, err } = await failoverDns("ap-south-1", false);
@@ -210,9 +193,9 @@ describe("failover dns", () => {
 
   it("rejects a chain whose SECONDARY leads nowhere (exit 2)", async () => {
     route53({
-      [ORIGIN]: [
-        record(ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(ORIGIN, "eu-west-1", "SECONDARY", {}),
+      [DNS_ORIGIN]: [
+        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
+        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", {}),
       ],
     });
     const { code, err } = await failoverDns("eu-west-1", false);
