@@ -53,6 +53,13 @@ describe("FargateService", () => {
     ]);
   });
 
+  it("orders variables by name in code-unit order, the same in every locale", () => {
+    // A locale collation puts "_" before letters (DB_HOST < DBX); code units put it after.
+    const { json: sorted } = synthRegional({}, { environment: { DB_HOST: "h", DBX: "x", db_lower: "l" } });
+    const names = containerOf(sorted).environment.map((e: { name: string }) => e.name);
+    expect(names.filter((n: string) => /^db/i.test(n))).toEqual(["DBX", "DB_HOST", "db_lower"]);
+  });
+
   it("refuses a secret-looking plain environment variable", () => {
     expect(() => synthRegional({}, { environment: { DB_PASSWORD: "hunter2" } })).toThrow(
       /environment\.DB_PASSWORD looks like a secret; pass it in secrets/,
