@@ -1,4 +1,9 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Token } from "cdktf";
+import { loadEnvironments } from "../../stacks/config/load";
+import { synthesize } from "../../stacks/synthesize";
 import { withoutTokenStackTraces } from "../../stacks/token-stack-traces";
 
 describe("withoutTokenStackTraces", () => {
@@ -27,5 +32,17 @@ describe("withoutTokenStackTraces", () => {
   it("still lets cdktf create tokens", () => {
     const token = withoutTokenStackTraces(() => Token.asString({ resolve: () => "x" }), {});
     expect(Token.isUnresolved(token)).toBe(true);
+  });
+});
+
+describe("synthesize", () => {
+  it("records no token stack trace while building or rendering any stack", () => {
+    const spy = jest.spyOn(Error, "captureStackTrace");
+    try {
+      synthesize(loadEnvironments(["staging"]), { outdir: mkdtempSync(join(tmpdir(), "skyline-traces-")) });
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
