@@ -29,10 +29,25 @@ export default tseslint.config(
               name: "@cdktf/provider-kubernetes",
               message: "Import one resource: '@cdktf/provider-kubernetes/lib/<resource>'.",
             },
+            {
+              name: "cdktf",
+              message: "Import the engine from engine/ (the one module that names cdktf or cdktn).",
+            },
+          ],
+          patterns: [
+            {
+              group: ["cdktf/*", "cdktn", "cdktn/*"],
+              message: "Import the engine from engine/ (the one module that names cdktf or cdktn).",
+            },
           ],
         },
       ],
     },
+  },
+  {
+    // The one module that names the CDK-for-Terraform engine.
+    files: ["engine/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
   },
   {
     // Tests walk synthesized Terraform JSON and SDK payloads, whose shapes are the point of the test.

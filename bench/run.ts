@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const BENCHMARKS = ["synth.ts", "cli-startup.ts", "api-load.ts"];
+const BENCHMARKS = ["synth.ts", "cli-startup.ts", "api-load.ts", "api-load/start-time.ts", "queue-worker.ts"];
 
 const failed: string[] = [];
 for (const file of BENCHMARKS) {

@@ -6,11 +6,14 @@
 #
 # Usage: scripts/apply-stack.sh cdktf.out/stacks/<stack>
 # Needs terraform (or TERRAFORM=tofu), the aws CLI, jq and AWS credentials for the stack's account.
+# Refuses (exit 3) a stack whose environment still has the shipped example values.
 set -euo pipefail
 
 dir=${1:?usage: scripts/apply-stack.sh cdktf.out/stacks/<stack>}
 tf=${TERRAFORM:-terraform}
 [ -f "$dir/cdk.tf.json" ] || { echo "apply-stack: $dir/cdk.tf.json not found: run npm run synth first" >&2; exit 2; }
+# Never deploy the shipped example values (exit 3, naming the config fields to set).
+"$(dirname "$0")/refuse-example-values.sh" "$dir"
 cd "$dir"
 json=cdk.tf.json
 
@@ -20,11 +23,12 @@ address() { sed -E 's/^\$\{([^.]+\.[^.]+)\..*\}$/\1/'; }
 "$tf" init -input=false
 
 writers=$(jq '[.resource.aws_db_instance // {} | to_entries[] | select(.value.replicate_source_db == null)] | length' "$json")
-service=$(jq -r '.resource.aws_ecs_service // {} | to_entries[0].value // empty | tojson' "$json")
+# The API's service is the one behind the load balancer (a queue worker service has none).
+service=$(jq -r '[.resource.aws_ecs_service // {} | to_entries[] | select(.value.load_balancer != null)][0].value // empty | tojson' "$json")
 if [ "$writers" -gt 0 ] && [ -n "$service" ]; then
   region=$(jq -r '.provider.aws[0].region' "$json")
   cluster=$(jq -r '.resource.aws_ecs_cluster | to_entries[0].value.name' "$json")
-  taskdef=aws_ecs_task_definition.$(jq -r '.resource.aws_ecs_task_definition | keys[0]' "$json")
+  taskdef=$(jq -r '.task_definition' <<<"$service" | address)
   clusterAddr=aws_ecs_cluster.$(jq -r '.resource.aws_ecs_cluster | keys[0]' "$json")
   sgAddr=$(jq -r '.network_configuration.security_groups[0]' <<<"$service" | address)
   mapfile -t subnetAddrs < <(jq -r '.network_configuration.subnets[]' <<<"$service" | address)

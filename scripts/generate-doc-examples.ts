@@ -1,6 +1,6 @@
 /**
- * Writes docs/examples/: the production ops manifest and the runbooks generated from it, so readers
- * see real output.
+ * Writes docs/examples/: the production ops manifest and the runbooks generated from it, and what
+ * `skyline capacity` and `skyline cost` print for production, so readers see real output.
  *   npx tsx scripts/generate-doc-examples.ts           write the files
  *   npx tsx scripts/generate-doc-examples.ts --check   write nothing; exit 1 if docs/examples is stale
  * The files are written unformatted (.prettierignore skips docs/examples): rendering is already
@@ -17,11 +17,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { OpsManifest } from "../constructs/runbooks/manifest-schema";
+import type { OpsManifest } from "../manifest/schema";
 import { buildApp } from "../stacks/app";
 import { loadEnvironments } from "../stacks/config/load";
-import { buildManifest } from "../stacks/manifest";
-import { renderRunbookFiles, writeRunbooks } from "../constructs/runbooks/runbooks";
+import { buildManifest } from "../manifest/builder";
+import { renderRunbookFiles, writeRunbooks } from "../runbooks/runbooks";
+import { renderPlanningExamples } from "./planning-examples";
 
 export const EXAMPLES_DIR = join(__dirname, "..", "docs", "examples");
 
@@ -39,9 +40,15 @@ export function loadExampleManifest(): OpsManifest {
   }
 }
 
-/** Every example file by its path relative to the examples directory. */
-export function renderExampleFiles(manifest: OpsManifest): Map<string, string> {
-  const files = new Map<string, string>();
+/**
+ * Every example file by its path relative to the examples directory.
+ * @param planning the `skyline capacity`/`cost` examples (scripts/planning-examples.ts) @default none
+ */
+export function renderExampleFiles(
+  manifest: OpsManifest,
+  planning: ReadonlyMap<string, string> = new Map(),
+): Map<string, string> {
+  const files = new Map<string, string>(planning);
   files.set(`manifest.${manifest.environment}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
   for (const runbook of renderRunbookFiles(manifest)) {
     files.set(join("runbooks", runbook.fileName), runbook.markdown);
@@ -50,8 +57,12 @@ export function renderExampleFiles(manifest: OpsManifest): Map<string, string> {
 }
 
 /** Paths under `dir` that are missing, differ, or are runbooks the generator no longer makes. */
-export function staleExampleFiles(dir: string, manifest: OpsManifest): string[] {
-  const files = renderExampleFiles(manifest);
+export function staleExampleFiles(
+  dir: string,
+  manifest: OpsManifest,
+  planning: ReadonlyMap<string, string> = new Map(),
+): string[] {
+  const files = renderExampleFiles(manifest, planning);
   const stale = [...files]
     .filter(([path, text]) => {
       const full = join(dir, path);
@@ -68,31 +79,43 @@ export function staleExampleFiles(dir: string, manifest: OpsManifest): string[] 
   return [...stale, ...extra].sort();
 }
 
-/** Writes the manifest and the runbooks (removing runbooks the generator no longer makes). */
-export function writeExampleFiles(dir: string, manifest: OpsManifest): string[] {
+/** Writes the manifest, the runbooks (removing runbooks the generator no longer makes) and `planning`. */
+export function writeExampleFiles(
+  dir: string,
+  manifest: OpsManifest,
+  planning: ReadonlyMap<string, string> = new Map(),
+): string[] {
   mkdirSync(dir, { recursive: true });
+  for (const [file, text] of planning) writeFileSync(join(dir, file), text);
   const manifestPath = join(dir, `manifest.${manifest.environment}.json`);
   writeFileSync(
     manifestPath,
     renderExampleFiles(manifest).get(`manifest.${manifest.environment}.json`) ?? "",
   );
-  return [manifestPath, ...writeRunbooks(join(dir, "runbooks"), manifest)];
+  return [
+    manifestPath,
+    ...[...planning.keys()].map((file) => join(dir, file)),
+    ...writeRunbooks(join(dir, "runbooks"), manifest),
+  ];
 }
 
-function main(check: boolean): number {
+async function main(check: boolean): Promise<number> {
   const manifest = loadExampleManifest();
+  const planning = await renderPlanningExamples();
   if (check) {
-    const stale = staleExampleFiles(EXAMPLES_DIR, manifest);
+    const stale = staleExampleFiles(EXAMPLES_DIR, manifest, planning);
     if (stale.length === 0) return 0;
     process.stderr.write(
       `docs/examples is stale (${stale.join(", ")}): run npx tsx scripts/generate-doc-examples.ts\n`,
     );
     return 1;
   }
-  for (const path of writeExampleFiles(EXAMPLES_DIR, manifest)) process.stdout.write(`wrote ${path}\n`);
+  for (const path of writeExampleFiles(EXAMPLES_DIR, manifest, planning)) {
+    process.stdout.write(`wrote ${path}\n`);
+  }
   return 0;
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.includes("--check"));
+  void main(process.argv.includes("--check")).then((code) => (process.exitCode = code));
 }

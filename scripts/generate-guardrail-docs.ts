@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as prettier from "prettier";
-import { renderGuardrailDocs } from "../constructs/guardrails/docs";
+import { renderGuardrailDocs } from "../guardrails/docs";
 
 export const GUARDRAIL_DOCS_PATH = path.join(__dirname, "..", "docs", "guardrails.md");
 

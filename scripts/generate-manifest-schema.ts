@@ -1,12 +1,12 @@
 /**
- * Writes schemas/manifest.schema.json from constructs/runbooks/manifest-schema.ts.
+ * Writes schemas/manifest.schema.json from manifest/schema.ts.
  * Run: `npx tsx scripts/generate-manifest-schema.ts`. With `--check [file]` it writes nothing and
  * exits 1 when the committed file (or `file`) is stale; the test suite runs that.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { format, resolveConfig } from "prettier";
-import { manifestJsonSchema } from "../constructs/runbooks/manifest-schema";
+import { manifestJsonSchema } from "../manifest/schema";
 
 export const MANIFEST_SCHEMA_PATH = join(__dirname, "..", "schemas", "manifest.schema.json");
 

@@ -1,4 +1,4 @@
-import { App } from "cdktf";
+import { App } from "../engine";
 import type { EnvironmentConfig } from "./config/schema";
 import type { EksAddonsStack } from "./eks-addons-stack";
 import type { EksClusterStack } from "./eks-cluster-stack";

@@ -5,7 +5,8 @@ import { BackupReplication } from "../constructs/database/backup-replication";
 import { ConnectionSecret } from "../constructs/database/connection-secret";
 import { Database, POSTGRES_PORT } from "../constructs/database/database";
 import type { EncryptionKey } from "../constructs/encryption-key/encryption-key";
-import type { ContainerSecret, FargateService } from "../constructs/fargate-service/fargate-service";
+import type { ContainerSecret } from "../constructs/fargate-service/task-parts";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { API_CONTAINER_DEFAULTS } from "../constructs/fargate-service/api-container-defaults";
 import { secretReplica, sharedSecret } from "../constructs/generated-secret/shared-secret";
 import type { Network } from "../constructs/network/network";
@@ -50,6 +51,8 @@ export class DataTier extends Construct {
   readonly environment: Readonly<Record<string, string>>;
   /** Secrets of the API container, injected by ECS from Secrets Manager. */
   readonly secrets: Readonly<Record<string, ContainerSecret>>;
+  /** Names of the data tier's secrets the primary replicates to the DR regions. */
+  readonly replicatedSecretNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DataTierProps) {
     super(scope, id);
@@ -124,6 +127,9 @@ export class DataTier extends Construct {
       replicaRegions: config.drRegions,
     });
 
+    this.replicatedSecretNames =
+      config.drRegions.length > 0 ? [cacheAuth.name, `${shared}-db-connection`] : [cacheAuth.name];
+
     const cache = settings.cache;
     const globalSuffix = `${shared}-cache`;
     if (settings.cache.globalDatastore)
@@ -178,10 +184,11 @@ export class DataTier extends Construct {
 
   /**
    * Opens the network paths (service → proxy and database on 5432, service → cache on 6379) and
-   * grants the task role exactly what the API needs: `rds-db:connect` as the database user, and
-   * reading and decrypting these secrets.
+   * grants the task role exactly what the API needs: `rds-db:connect` as the database user (and
+   * as the reader login on the in-region replicas, unless `readsReplicas` is false: the queue
+   * workers only write), and reading and decrypting these secrets.
    */
-  connect(service: FargateService): void {
+  connect(service: DataTierClient, options: { readsReplicas?: boolean } = {}): void {
     const { database, cache } = this;
     if (database.proxy) {
       service.connectTo("db-proxy", database.proxy.securityGroup.id, POSTGRES_PORT, "the RDS Proxy");
@@ -190,7 +197,9 @@ export class DataTier extends Construct {
     service.connectTo("cache", cache.securityGroup.id, CACHE_PORT, `the cache ${cache.replicationGroupId}`);
 
     database.grantConnect(service.taskRole);
-    database.grantReplicaConnect(service.taskRole, API_CONTAINER_DEFAULTS.readerDbUser);
+    if (options.readsReplicas ?? true) {
+      database.grantReplicaConnect(service.taskRole, API_CONTAINER_DEFAULTS.readerDbUser);
+    }
     const secrets = Object.values(this.secrets);
     service.addToTaskPolicy("read-data-secrets", {
       Action: "secretsmanager:GetSecretValue",
@@ -200,6 +209,13 @@ export class DataTier extends Construct {
     if (keys.length)
       service.addToTaskPolicy("decrypt-data-secrets", { Action: "kms:Decrypt", Resource: keys });
   }
+}
+
+/** What the data tier opens its network paths to and grants to: the API service or the queue workers. */
+export interface DataTierClient {
+  readonly taskRole: IamRole;
+  connectTo(id: string, peerSecurityGroupId: string, port: number, description: string): void;
+  addToTaskPolicy(id: string, statement: { Action: string | string[]; Resource: string | string[] }): void;
 }
 
 /** Adds the data tier to a regional stack; call `connect(service)` once the service exists. */

@@ -5,6 +5,8 @@ import type { EnvironmentConfig } from "./config/schema";
 import {
   eksClusterName,
   EXTERNAL_SECRETS_NAMESPACE,
+  KEDA,
+  kedaOperatorRoleName,
   LOAD_BALANCER_CONTROLLER,
   loadBalancerControllerRoleName,
 } from "./eks-names";
@@ -38,6 +40,8 @@ export class EksAddonsStack extends SkylineStack {
   readonly helm: HelmProvider;
   readonly loadBalancerController: Release;
   readonly externalSecrets?: Release;
+  /** KEDA, which scales the queue workers on the queue's depth (when the queue tier is on). */
+  readonly keda?: Release;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, eksAddonsStackName(config, region), { config, region });
@@ -84,6 +88,36 @@ export class EksAddonsStack extends SkylineStack {
         createNamespace: true,
         // No AWS role: the API's SecretStore authenticates as the API's own service account.
         values: [JSON.stringify({ installCRDs: true })],
+      });
+    }
+
+    if (config.queue.enabled) {
+      // KEDA rather than an HPA on an external metric: its aws-sqs-queue scaler reads the queue's
+      // depth itself (no CloudWatch adapter), counts in-flight messages, and scales to the
+      // workers' backlog-per-pod target; it is the CNCF project EKS's own guidance uses for SQS.
+      this.keda = new Release(this, "keda", {
+        ...RELEASE_DEFAULTS,
+        name: "keda",
+        repository: "https://kedacore.github.io/charts",
+        chart: "keda",
+        version: versions.keda,
+        namespace: KEDA.namespace,
+        createNamespace: true,
+        values: [
+          JSON.stringify({
+            // The operator reads the queue with its own IRSA role (the cluster stack's), which the
+            // workers' TriggerAuthentication names as pod identity "aws".
+            serviceAccount: { operator: { create: true, name: KEDA.serviceAccountName } },
+            podIdentity: {
+              aws: {
+                irsa: {
+                  enabled: true,
+                  roleArn: `arn:aws:iam::${config.accountIds[0]}:role/${kedaOperatorRoleName(config, region)}`,
+                },
+              },
+            },
+          }),
+        ],
       });
     }
   }

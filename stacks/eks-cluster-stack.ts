@@ -18,10 +18,14 @@ import {
   apiTargetGroupName,
   eksClusterName,
   EXTERNAL_SECRETS_NAMESPACE,
+  KEDA,
+  kedaOperatorRoleName,
   LOAD_BALANCER_CONTROLLER,
   loadBalancerControllerRoleName,
+  workerName,
+  workerPodRoleName,
 } from "./eks-names";
-import { environmentPrefix, regionalPrefix } from "./naming";
+import { environmentPrefix, regionalPrefix, submissionQueue } from "./naming";
 import { regionalVpc } from "./eks-lookups";
 import { SkylineStack } from "./skyline-stack";
 
@@ -46,6 +50,10 @@ export class EksClusterStack extends SkylineStack {
   readonly podRole: IrsaRole;
   /** For the AWS Load Balancer Controller's service account (installed by the add-ons stack). */
   readonly loadBalancerControllerRole: IrsaRole;
+  /** The queue workers' pods (queue tier on). */
+  workerPodRole?: IrsaRole;
+  /** The KEDA operator, which scales the workers (queue tier on). */
+  kedaOperatorRole?: IrsaRole;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, eksClusterStackName(config, region), { config, region });
@@ -225,5 +233,64 @@ export class EksClusterStack extends SkylineStack {
         Resource: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${apiTargetGroupName(config, region)}/*`,
       },
     );
+
+    if (config.queue.enabled) this.addQueueRoles(config, region);
+  }
+
+  /**
+   * The queue tier on EKS: the API's pods may send to the region's queue; the workers' pods may
+   * consume it and log in to the database; the KEDA operator may read its depth. The queue belongs
+   * to the regional stack and is named by ARN (deterministic); its key is reached only through SQS.
+   */
+  private addQueueRoles(config: EnvironmentConfig, region: string): void {
+    const account = config.accountIds[0];
+    const queue = submissionQueue(config, region);
+    const viaSqs = (actions: string[]) => ({
+      Action: actions,
+      Resource: `arn:aws:kms:${region}:${account}:key/*`,
+      Condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+    });
+    this.podRole.addToPolicy(
+      "send-submissions",
+      { Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], Resource: queue.arn },
+      viaSqs(["kms:GenerateDataKey", "kms:Decrypt"]),
+    );
+    this.workerPodRole = new IrsaRole(this, "worker-pod-role", {
+      name: workerPodRoleName(config, region),
+      oidcProviderArn: this.cluster.oidcProvider.arn,
+      oidcIssuerUrl: this.cluster.oidcProvider.url,
+      namespace: config.eks.namespace,
+      serviceAccountName: workerName(config),
+      description: `The queue workers' pods in ${eksClusterName(config, region)}: consume ${queue.name}, database login`,
+    });
+    this.workerPodRole.addToPolicy(
+      "consume-submissions",
+      {
+        Action: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+          "sqs:GetQueueUrl",
+        ],
+        Resource: queue.arn,
+      },
+      viaSqs(["kms:Decrypt"]),
+    );
+    this.workerPodRole.addToPolicy("connect-database", {
+      Action: "rds-db:connect",
+      Resource: `arn:aws:rds-db:${region}:${account}:dbuser:*/${resolveDataTier(config).database.masterUsername}`,
+    });
+    this.kedaOperatorRole = new IrsaRole(this, "keda-operator-role", {
+      name: kedaOperatorRoleName(config, region),
+      oidcProviderArn: this.cluster.oidcProvider.arn,
+      oidcIssuerUrl: this.cluster.oidcProvider.url,
+      ...KEDA,
+      description: `KEDA in ${eksClusterName(config, region)}: reads the depth of ${queue.name} to scale the workers`,
+    });
+    this.kedaOperatorRole.addToPolicy("read-queue-depth", {
+      Action: "sqs:GetQueueAttributes",
+      Resource: queue.arn,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { DataAwsEksCluster } from "@cdktf/provider-aws/lib/data-aws-eks-cluster";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
-import { Fn } from "cdktf";
+import { Fn } from "../engine";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "./config/schema";
 import { eksClusterName, eksTokenExec } from "./eks-names";

@@ -52,3 +52,21 @@ export function eksTokenExec(clusterName: string, region: string) {
     args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
   };
 }
+
+/** The queue workers' Deployment, Service, service account and KEDA ScaledObject: `<app>-worker`. */
+export function workerName(config: EnvironmentConfig): string {
+  return `${config.app}-worker`;
+}
+
+/** IRSA role of the queue workers' pods (consume the region's queue, log in to the database). */
+export function workerPodRoleName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-worker-pods`;
+}
+
+/** IRSA role of the KEDA operator (reads the queue's depth to scale the workers). */
+export function kedaOperatorRoleName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-keda`;
+}
+
+/** Namespace and operator service account of the KEDA chart. */
+export const KEDA = { namespace: "keda", serviceAccountName: "keda-operator" } as const;

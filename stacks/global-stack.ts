@@ -3,7 +3,7 @@ import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Construct } from "constructs";
 import { Cdn } from "../constructs/cdn/cdn";
-import { Guardrails } from "../constructs/guardrails";
+import { Guardrails } from "../guardrails";
 import { ContainerRegistry } from "../constructs/container-registry/container-registry";
 import { parseEcrRepository } from "../constructs/container-registry/ecr-uri";
 import { DnsFailover, type FailoverRegion } from "../constructs/dns-failover/dns-failover";
@@ -16,8 +16,11 @@ import { defaultTags, SkylineStack } from "./skyline-stack";
 
 /**
  * What an environment shares across regions: the CloudFront edge, the Route 53 failover name and
- * health checks, and the image registry. It reads each region's ALB by its deterministic name, so
- * it is applied after every regional stack.
+ * health checks with each region's data-plane traffic switch (alarms kept in the other regions),
+ * and the image registry. It reads each region's ALB by its deterministic name, so it is applied
+ * after every regional stack. It cannot be applied while the primary region is down (it reads the
+ * origin secret and the ACM certificate there): during an outage traffic moves with the switches,
+ * which need no apply (docs/operations.md, "Applying during a regional outage").
  */
 export class GlobalStack extends SkylineStack {
   readonly cdn: Cdn;
@@ -46,11 +49,20 @@ export class GlobalStack extends SkylineStack {
     const regions: FailoverRegion[] = environmentRegions(config).map((region) => {
       const code = regionInfo(region).code;
       const namePrefix = regionalPrefix(config, region);
+      const regionProvider = provider(code, region);
       const alb = new DataAwsLb(this, `alb-${region}`, {
-        provider: provider(code, region),
+        provider: regionProvider,
         name: `${namePrefix}-alb`,
       });
-      return { region, code, namePrefix, albDnsName: alb.dnsName, albZoneId: alb.zoneId };
+      // The provider also creates the copies of the other regions' traffic switches kept here.
+      return {
+        region,
+        code,
+        namePrefix,
+        albDnsName: alb.dnsName,
+        albZoneId: alb.zoneId,
+        provider: regionProvider,
+      };
     });
 
     this.dns = new DnsFailover(this, "dns", {

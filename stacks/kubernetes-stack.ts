@@ -11,8 +11,16 @@ import { KubernetesWorkload } from "../constructs/kubernetes-workload/kubernetes
 import type { WorkloadSecrets } from "../constructs/kubernetes-workload/workload-secrets";
 import { inRegionReadReplicas, resolveDataTier } from "./config/data-tier-schema";
 import type { EnvironmentConfig } from "./config/schema";
-import { apiPodRoleName, apiServiceAccountName, apiTargetGroupName } from "./eks-names";
-import { environmentPrefix, regionalPrefix } from "./naming";
+import {
+  apiPodRoleName,
+  apiServiceAccountName,
+  apiTargetGroupName,
+  workerName,
+  workerPodRoleName,
+} from "./eks-names";
+import { environmentPrefix, regionalPrefix, submissionQueue } from "./naming";
+import { resolveQueue } from "./config/queue-schema";
+import { QueueWorkerWorkload } from "../constructs/kubernetes-workload/queue-worker-workload";
 import { regionalImageRepository } from "./regional-stack";
 import { eksClusterAccess } from "./eks-lookups";
 import { SkylineStack } from "./skyline-stack";
@@ -33,6 +41,8 @@ export function kubernetesStackName(config: EnvironmentConfig, region: string): 
 export class KubernetesStack extends SkylineStack {
   readonly kubernetes: KubernetesProvider;
   readonly workload: KubernetesWorkload;
+  /** The queue workers (queue tier on). */
+  readonly worker?: QueueWorkerWorkload;
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, kubernetesStackName(config, region), { config, region });
@@ -90,6 +100,20 @@ export class KubernetesStack extends SkylineStack {
             keys: Object.fromEntries(Object.keys(secretVariables).map((v) => [v, v])),
           };
 
+    const dataEnvironment = {
+      DB_HOST: dbHost,
+      DB_PORT: String(POSTGRES_PORT),
+      DB_NAME: settings.database.databaseName,
+      DB_SSL: "require",
+      DB_IAM_AUTH: "true",
+      REDIS_HOST: settings.cache.clusterMode
+        ? cache.configurationEndpointAddress
+        : cache.primaryEndpointAddress,
+      REDIS_PORT: String(CACHE_PORT),
+      REDIS_TLS: "true",
+      CACHE_TTL_SECONDS: String(settings.cache.ttlSeconds),
+    };
+    const { DB_HOST: _writer, ...afterWriter } = dataEnvironment;
     this.workload = new KubernetesWorkload(this, "api", {
       name: apiServiceAccountName(config),
       namespace: eks.namespace,
@@ -104,21 +128,48 @@ export class KubernetesStack extends SkylineStack {
       environment: {
         LOG_LEVEL: "info",
         AWS_REGION: region,
-        DB_HOST: dbHost,
+        ...(config.queue.enabled ? { QUEUE_URL: submissionQueue(config, region).url } : {}),
+        // In the ECS task's order: the writer, then the readers, then the rest.
+        DB_HOST: dataEnvironment.DB_HOST,
         DB_READER_HOST: readerHost,
         ...(readsReplica ? { DB_READER_USER: API_CONTAINER_DEFAULTS.readerDbUser } : {}),
-        DB_PORT: String(POSTGRES_PORT),
-        DB_NAME: settings.database.databaseName,
-        DB_SSL: "require",
-        DB_IAM_AUTH: "true",
-        REDIS_HOST: settings.cache.clusterMode
-          ? cache.configurationEndpointAddress
-          : cache.primaryEndpointAddress,
-        REDIS_PORT: String(CACHE_PORT),
-        REDIS_TLS: "true",
-        CACHE_TTL_SECONDS: String(settings.cache.ttlSeconds),
+        ...afterWriter,
       },
       secrets,
     });
+
+    if (config.queue.enabled) {
+      const queue = resolveQueue(config);
+      // The workers read the database and cache secrets from the API's Secret (same namespace).
+      const secretName =
+        secrets.source === "external-secret"
+          ? this.workload.externalSecrets!.targetSecretName
+          : secrets.secretName;
+      this.worker = new QueueWorkerWorkload(this, "worker", {
+        name: workerName(config),
+        namespace: this.workload.namespace.metadata.name,
+        image: {
+          repository: regionalImageRepository(config.image.repository, region),
+          tag: config.image.tag,
+        },
+        serviceAccountRoleArn: `arn:aws:iam::${config.accountIds[0]}:role/${workerPodRoleName(config, region)}`,
+        queueUrl: submissionQueue(config, region).url,
+        awsRegion: region,
+        backlogPerPodTarget: queue.backlogPerTaskTarget,
+        minReplicas: queue.worker.minTasks,
+        maxReplicas: queue.worker.maxTasks,
+        environment: {
+          LOG_LEVEL: "info",
+          ...dataEnvironment,
+          WORKER_BATCH_SIZE: String(queue.worker.batchSize),
+          WORKER_VISIBILITY_TIMEOUT_SECONDS: String(queue.visibilityTimeoutSeconds),
+          QUEUE_MAX_RECEIVES: String(queue.maxReceiveCount),
+        },
+        secretRefs: {
+          DB_USER: { secretName, key: "DB_USER" },
+          REDIS_AUTH_TOKEN: { secretName, key: "REDIS_AUTH_TOKEN" },
+        },
+      });
+    }
   }
 }

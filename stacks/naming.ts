@@ -30,3 +30,22 @@ export function environmentRegions(config: EnvironmentConfig): string[] {
 export function globalStackName(config: EnvironmentConfig): string {
   return `${config.app}-${config.environment}-global`;
 }
+
+/** The region's submission queue (constructs/queue); its dead-letter queue adds `-dlq`. */
+export function submissionQueueName(config: EnvironmentConfig, region: string): string {
+  return `${regionalPrefix(config, region)}-submissions`;
+}
+
+/** The submission queue's URL and ARN, deterministic from the config (no cross-stack reference). */
+export function submissionQueue(
+  config: EnvironmentConfig,
+  region: string,
+): { url: string; arn: string; name: string } {
+  const name = submissionQueueName(config, region);
+  const account = config.accountIds[0];
+  return {
+    name,
+    url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+    arn: `arn:aws:sqs:${region}:${account}:${name}`,
+  };
+}

@@ -1,7 +1,7 @@
 import type { Construct } from "constructs";
 import { Backup } from "../constructs/backup/backup";
-import { Guardrails } from "../constructs/guardrails";
-import { Monitoring } from "../constructs/monitoring/monitoring";
+import { Guardrails } from "../guardrails";
+import { DEPLOYMENT_ALARM_KEYS, Monitoring } from "../constructs/monitoring/monitoring";
 import { Certificate } from "../constructs/certificate/certificate";
 import { originCertificateNames } from "../constructs/dns-failover/failover-names";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
@@ -10,11 +10,23 @@ import { sharedSecret } from "../constructs/generated-secret/shared-secret";
 import { parseEcrRepository } from "../constructs/container-registry/ecr-uri";
 import { LoadBalancer } from "../constructs/load-balancer/load-balancer";
 import { Network } from "../constructs/network/network";
+import { Queue } from "../constructs/queue/queue";
+import type { QueueTarget } from "../constructs/monitoring/queue-alarms";
+import { WorkerService } from "../constructs/worker-service/worker-service";
+import { resolveDeployment } from "./config/deployment-schema";
+import { resolveQueue } from "./config/queue-schema";
 import { availabilityZones, regionInfo } from "./config/regions";
 import { addDataTier, type DataTier } from "./data-tier";
 import type { EnvironmentConfig } from "./config/schema";
-import { apiServiceAccountName, eksClusterName } from "./eks-names";
-import { environmentPrefix, environmentRegions, regionalPrefix, regionalStackName } from "./naming";
+import { apiServiceAccountName, eksClusterName, workerName } from "./eks-names";
+import {
+  environmentPrefix,
+  environmentRegions,
+  regionalPrefix,
+  regionalStackName,
+  submissionQueue,
+  submissionQueueName,
+} from "./naming";
 import { SkylineStack } from "./skyline-stack";
 import { SERVICE_TARGETS } from "./targets";
 
@@ -38,6 +50,12 @@ export class RegionalStack extends SkylineStack {
   readonly monitoring: Monitoring;
   readonly backup: Backup;
   readonly dataTier: DataTier;
+  /** Asynchronous submissions: the region's queue (absent when `queue.enabled` is false). */
+  readonly queue?: Queue;
+  /** The queue workers on ECS (compute "ecs" with the queue on). */
+  readonly worker?: WorkerService;
+  /** Secrets every region shares: created here in the primary and replicated to the DR regions. */
+  readonly replicatedSecretNames: readonly string[];
 
   constructor(scope: Construct, config: EnvironmentConfig, region: string) {
     super(scope, regionalStackName(config, region), { config, region });
@@ -98,6 +116,8 @@ export class RegionalStack extends SkylineStack {
       hostedZoneName: config.domainName,
     });
 
+    // EKS resolves to ROLLING: the Deployment's rolling update, one target group.
+    const deployment = resolveDeployment(config);
     this.loadBalancer = new LoadBalancer(this, "load-balancer", {
       name,
       region,
@@ -109,9 +129,15 @@ export class RegionalStack extends SkylineStack {
       deletionProtection: production,
       accessLogRetentionDays: production ? 365 : 90,
       wafRateLimitPer5Min: config.edge.wafRateLimitPer5Min,
+      testTraffic: deployment.testListener,
     });
 
     this.dataTier = addDataTier(this, { config, region, network: this.network, secretsKey: this.secretsKey });
+    this.replicatedSecretNames = [
+      ...(originSecret ? [originSecret.name] : []),
+      jwtSecret.name,
+      ...this.dataTier.replicatedSecretNames,
+    ];
 
     if (config.compute === "ecs") {
       this.service = new FargateService(this, "api", {
@@ -125,17 +151,95 @@ export class RegionalStack extends SkylineStack {
         },
         cpu: config.service.cpu,
         memoryMiB: config.service.memoryMiB,
-        minTasks: config.service.minTasks,
+        // A warm standby may run fewer tasks until a failover scales it up (config.standby).
+        minTasks: this.isPrimary ? config.service.minTasks : standbyMinTasks(config),
         maxTasks: config.service.maxTasks,
         containerPort: config.service.containerPort,
         logRetentionDays: production ? 365 : 30,
-        environment: { LOG_LEVEL: "info", ...this.dataTier.environment },
+        environment: {
+          LOG_LEVEL: "info",
+          ...this.dataTier.environment,
+          // Asynchronous submissions (Prefer: respond-async) go to the region's queue; send is granted below.
+          ...(config.queue.enabled ? { QUEUE_URL: submissionQueue(config, region).url } : {}),
+        },
         secrets: {
           JWT_SECRET: { secretArn: jwtSecret.arn, kmsKeyArn: jwtSecret.kmsKeyArn },
           ...this.dataTier.secrets,
         },
+        deployment: {
+          strategy: deployment.strategy,
+          bakeTimeMinutes: deployment.bakeTimeMinutes,
+          canary: deployment.canary,
+          linear: deployment.linear,
+          // What users feel: a release that raises either rolls back (named here, created below).
+          alarmNames: DEPLOYMENT_ALARM_KEYS.map((key) => `${name}-${key}`),
+        },
       });
       this.dataTier.connect(this.service);
+    }
+
+    let queueMonitoring: QueueTarget | undefined;
+    if (config.queue.enabled) {
+      const queueSettings = resolveQueue(config);
+      const queueKey = new EncryptionKey(this, "queue-key", {
+        name: `${name}-queue`,
+        description: `SQS encryption for ${name}'s submission queue and its dead letters`,
+      });
+      this.queue = new Queue(this, "submissions", {
+        name: submissionQueueName(config, region),
+        encryptionKey: queueKey,
+        processingBudgetSeconds: queueSettings.worker.processingBudgetSeconds,
+        maxReceiveCount: queueSettings.maxReceiveCount,
+        retentionDays: queueSettings.retentionDays,
+        deadLetterRetentionDays: queueSettings.deadLetterRetentionDays,
+      });
+      if (this.service) {
+        this.queue.grantSend(this.service.taskRole);
+        this.worker = new WorkerService(this, "worker", {
+          name,
+          region,
+          network: this.network,
+          cluster: { arn: this.service.cluster.arn, name: this.service.clusterName },
+          queue: this.queue,
+          image: {
+            repository: regionalImageRepository(config.image.repository, region),
+            tag: config.image.tag,
+          },
+          cpu: queueSettings.worker.cpu,
+          memoryMiB: queueSettings.worker.memoryMiB,
+          minTasks: queueSettings.worker.minTasks,
+          maxTasks: queueSettings.worker.maxTasks,
+          backlogPerTaskTarget: queueSettings.backlogPerTaskTarget,
+          logRetentionDays: production ? 365 : 30,
+          environment: {
+            LOG_LEVEL: "info",
+            ...this.dataTier.environment,
+            WORKER_BATCH_SIZE: String(queueSettings.worker.batchSize),
+            WORKER_VISIBILITY_TIMEOUT_SECONDS: String(queueSettings.visibilityTimeoutSeconds),
+            // The worker records a submission as failed on its last receive before the dead-letter queue.
+            QUEUE_MAX_RECEIVES: String(queueSettings.maxReceiveCount),
+          },
+          secrets: this.dataTier.secrets,
+        });
+        this.dataTier.connect(this.worker, { readsReplicas: false });
+      }
+      // On EKS the workers are the Kubernetes stack's Deployment (stacks/kubernetes-stack.ts),
+      // scaled by KEDA; Container Insights counts their pods behind the worker Service.
+      const worker = this.worker;
+      queueMonitoring = {
+        queueName: this.queue.queueName,
+        deadLetterQueueName: this.queue.deadLetterQueueName,
+        workers: worker
+          ? { kind: "ecs", clusterName: worker.clusterName, serviceName: worker.serviceName }
+          : {
+              kind: "eks",
+              clusterName: eksClusterName(config, region),
+              namespace: config.eks.namespace,
+              serviceName: workerName(config),
+            },
+        backlogPerTaskTarget: queueSettings.backlogPerTaskTarget,
+        ...queueSettings.alarms,
+      };
     }
 
     this.monitoring = new Monitoring(this, "monitoring", {
@@ -144,6 +248,7 @@ export class RegionalStack extends SkylineStack {
       loadBalancer: {
         arnSuffix: this.loadBalancer.alb.arnSuffix,
         targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+        alternateTargetGroupArnSuffix: this.loadBalancer.alternateTargetGroup?.arnSuffix,
       },
       ...(this.service
         ? { service: { clusterName: this.service.clusterName, serviceName: this.service.serviceName } }
@@ -160,9 +265,18 @@ export class RegionalStack extends SkylineStack {
         replicationGroupId: this.dataTier.cache.replicationGroupId,
         memberClusterIds: this.dataTier.cache.memberClusterIds,
       },
+      queue: queueMonitoring,
       thresholds: { rpoSeconds: SERVICE_TARGETS.rpoSeconds, p95LatencyMs: SERVICE_TARGETS.p95LatencyMs },
       additionalTopicPublishers: ["backup.amazonaws.com"],
     });
+    if (this.service) {
+      // ECS reads the deployment alarms when a deployment starts: they exist before the service.
+      const ecsService = this.service.service;
+      ecsService.dependsOn = [
+        ...(ecsService.dependsOn ?? []),
+        ...DEPLOYMENT_ALARM_KEYS.map((key) => this.monitoring.alarms[key].fqn),
+      ];
+    }
 
     // AWS Backup selects by tag: the writer (and the DR replica, which becomes a writer when
     // promoted); in-region read replicas cannot be backed up.
@@ -214,6 +328,11 @@ export class RegionalStack extends SkylineStack {
       );
     }
   }
+}
+
+/** Tasks a DR region runs while it takes no traffic: `standby.minTasks`, else the primary's. */
+export function standbyMinTasks(config: EnvironmentConfig): number {
+  return config.standby.minTasks ?? config.service.minTasks;
 }
 
 /** The tag AWS Backup selects databases by. */

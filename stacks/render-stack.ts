@@ -6,11 +6,11 @@ import {
   TerraformStack,
   Token,
   Tokenization,
-} from "cdktf";
+} from "../engine";
 // cdktf's own resolver (it takes the path that its error messages name) and merge, so values
 // resolve and fragments combine exactly as in cdktf's toTerraform.
-import { resolve } from "cdktf/lib/tokens/private/resolve";
-import { deepMerge } from "cdktf/lib/util";
+import { resolveWithPath as resolve } from "../engine";
+import { deepMerge } from "../engine";
 
 type Json = Record<string, unknown>;
 

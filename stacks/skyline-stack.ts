@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformStack } from "cdktf";
+import { S3Backend, TerraformStack } from "../engine";
 import type { Construct } from "constructs";
-import { Guardrails } from "../constructs/guardrails";
+import { Guardrails } from "../guardrails";
 import type { EnvironmentConfig } from "./config/schema";
 import { renderStack } from "./render-stack";
 
@@ -23,6 +23,8 @@ export class SkylineStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly region: string;
   readonly provider: AwsProvider;
+  /** Key of the stack's state object in the state bucket; undefined for local state. */
+  readonly stateKey?: string;
   private renderCache?: { json?: ReturnType<TerraformStack["toTerraform"]>; skipPrepare: boolean };
 
   constructor(scope: Construct, id: string, props: SkylineStackProps) {
@@ -38,10 +40,11 @@ export class SkylineStack extends TerraformStack {
     Guardrails.apply(this, { environment: props.config.environment });
     if (!props.localState) {
       const backend = props.config.stateBackend;
+      this.stateKey = props.stateKey ?? `${props.config.environment}/${props.region}/${id}.tfstate`;
       new S3Backend(this, {
         bucket: backend.bucket,
         region: backend.region,
-        key: props.stateKey ?? `${props.config.environment}/${props.region}/${id}.tfstate`,
+        key: this.stateKey,
         encrypt: true,
       });
       // S3-native locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10): no DynamoDB table to manage.

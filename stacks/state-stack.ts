@@ -3,7 +3,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";
 import type { Construct } from "constructs";
-import { Guardrails } from "../constructs/guardrails";
+import { Guardrails } from "../guardrails";
 import { EncryptionKey } from "../constructs/encryption-key/encryption-key";
 import { PrivateBucket } from "../constructs/private-bucket/private-bucket";
 import type { EnvironmentConfig } from "./config/schema";
@@ -13,19 +13,32 @@ import { stateStackName } from "./naming";
 import { serviceTrustPolicy } from "../constructs/iam/assume-role";
 
 /**
+ * Where the state stack keeps its own state: `terraform.tfstate` in the folder Terraform runs in
+ * (`cdktf.out/stacks/<stack>/`). Relative on purpose: cdktf's default is an absolute path of the
+ * machine that ran synth, which breaks on any other machine (CI, a colleague, a DR workstation).
+ */
+export const STATE_STACK_STATE_FILE = "terraform.tfstate";
+
+/**
  * First-time bootstrap: the S3 bucket every other stack keeps its state in, KMS-encrypted and
- * versioned, replicated to the first DR region when there is one. Its own state is local: apply
- * it once from a workstation (README, "First-time set-up"), then keep its terraform.tfstate safe
- * or migrate it into the bucket it created.
+ * versioned, replicated to the first DR region when there is one. Its own state is local (the
+ * bucket does not exist before its first apply) at a path relative to the stack folder; after the
+ * first apply it is copied into the bucket it created (docs/operations.md, "First-time bootstrap").
  */
 export class StateStack extends SkylineStack {
   readonly bucket: PrivateBucket;
+  readonly bucketName: string;
   readonly replica?: PrivateBucket;
+  /** The replica bucket and its region (the first DR region), when there is one. */
+  readonly replicaLocation?: { readonly bucket: string; readonly region: string };
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     const region = config.stateBackend.region;
     super(scope, stateStackName(config), { config, region, localState: true });
+    // cdktf adds a local backend at an absolute path when a stack has none; pin a portable one.
+    this.addOverride("terraform.backend.local.path", STATE_STACK_STATE_FILE);
     const bucketName = config.stateBackend.bucket;
+    this.bucketName = bucketName;
     const key = new EncryptionKey(this, "state-key", {
       name: `${bucketName}`,
       description: `Terraform state of ${config.app} ${config.environment}`,
@@ -54,6 +67,7 @@ export class StateStack extends SkylineStack {
       provider: replicaProvider,
     });
     const replicaName = `${bucketName}-${regionInfo(replicaRegion).code}`;
+    this.replicaLocation = { bucket: replicaName, region: replicaRegion };
     this.replica = new PrivateBucket(this, "state-replica", {
       name: replicaName,
       kmsKeyArn: replicaKey.arn,

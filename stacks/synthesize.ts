@@ -1,10 +1,12 @@
 import { join } from "node:path";
-import { writeGuardrailsReport } from "../constructs/guardrails";
-import { writeRunbooks } from "../constructs/runbooks/runbooks";
+import { writeGuardrailsReport } from "../guardrails";
+import { writeRunbooks } from "../runbooks/runbooks";
 import { buildApp, type BuildAppOptions, type EnvironmentStacks } from "./app";
+import { findExampleValues } from "./config/example-values";
 import type { EnvironmentConfig } from "./config/schema";
-import { buildManifest, writeManifest } from "./manifest";
+import { buildManifest, writeManifest } from "../manifest/builder";
 import { renderEachStackOnce, type SkylineStack } from "./skyline-stack";
+import { pruneStaleStacks, writeStackMarker } from "./stale-stacks";
 import { withoutTokenStackTraces } from "./token-stack-traces";
 
 export interface SynthResult {
@@ -13,6 +15,17 @@ export interface SynthResult {
   readonly manifests: readonly string[];
   /** Readable guardrails summaries, one per environment. */
   readonly summaries: readonly string[];
+  /** Stack folders of earlier synths that this config no longer produces, now removed. */
+  readonly removedStacks: readonly string[];
+}
+
+export interface SynthesizeOptions extends BuildAppOptions {
+  /**
+   * Every environment the configuration has. Marked stacks of an environment not listed here are
+   * stale and removed, as are the stacks a rebuilt environment no longer produces.
+   * @default the environments being synthesized
+   */
+  readonly configuredEnvironments?: readonly string[];
 }
 
 export class GuardrailsFailure extends Error {
@@ -43,7 +56,7 @@ export function stacksOf(env: EnvironmentStacks): SkylineStack[] {
  */
 export function synthesize(
   configs: readonly EnvironmentConfig[],
-  options: BuildAppOptions = {},
+  options: SynthesizeOptions = {},
 ): SynthResult {
   const { app, environments } = buildApp(configs, options);
   let failure: unknown;
@@ -72,5 +85,24 @@ export function synthesize(
     writeRunbooks(join(app.outdir, "skyline", env.config.environment, "runbooks"), manifest);
     return writeManifest(app.outdir, manifest);
   });
-  return { outdir: app.outdir, summaries, manifests };
+  const written: string[] = [];
+  for (const env of environments) {
+    const exampleValues = findExampleValues(env.config);
+    for (const stack of stacksOf(env)) {
+      writeStackMarker(join(app.outdir, "stacks", stack.node.id), {
+        app: env.config.app,
+        environment: env.config.environment,
+        exampleValues,
+      });
+      written.push(stack.node.id);
+    }
+  }
+  const rebuilt = configs.map((c) => c.environment);
+  const removedStacks = pruneStaleStacks(app.outdir, {
+    apps: [...new Set(configs.map((c) => c.app))],
+    rebuilt,
+    configured: options.configuredEnvironments ?? rebuilt,
+    written,
+  });
+  return { outdir: app.outdir, summaries, manifests, removedStacks };
 }

@@ -9,3 +9,19 @@ export const SERVICE_TARGETS = {
   rtoMinutes: 30,
   rpoSeconds: 300,
 } as const;
+
+/**
+ * The RTO split into the steps of a regional failover (minutes; they sum to `rtoMinutes`, which the
+ * manifest schema checks). `skyline failover region` and `skyline drill` time each step against its
+ * budget; the runbooks print them. `detect` is the time before any command runs: noticing the
+ * outage, deciding and declaring it.
+ */
+export const FAILOVER_BUDGET_MINUTES = {
+  detect: 5,
+  fence: 2,
+  promoteDatabase: 8,
+  repointWriter: 6,
+  cache: 3,
+  traffic: 3,
+  verify: 3,
+} as const;

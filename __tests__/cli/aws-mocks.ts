@@ -17,14 +17,8 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RDSClient } from "@aws-sdk/client-rds";
-import {
-  GetHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-  type ResourceRecordSet,
-} from "@aws-sdk/client-route-53";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 
 export const rds = mockClient(RDSClient);
@@ -34,8 +28,9 @@ export const aas = mockClient(ApplicationAutoScalingClient);
 export const ec = mockClient(ElastiCacheClient);
 export const elb = mockClient(ElasticLoadBalancingV2Client);
 export const r53 = mockClient(Route53Client);
+export const sqs = mockClient(SQSClient);
 
-const ALL = [rds, cw, ecs, aas, ec, elb, r53];
+const ALL = [rds, cw, ecs, aas, ec, elb, r53, sqs];
 
 export function resetMocks(): void {
   for (const m of ALL) m.reset();
@@ -55,68 +50,18 @@ export function mutatingCommands(): string[] {
 }
 
 /** Healthy region state: no alarms firing, service 2/2 running, 2 healthy targets, lag 5 s. */
-/** The production fixture's API record and the chain's level 1 (constructs/dns-failover). */
-export const DNS_ORIGIN = "api.skyline.example.com.";
-export const DNS_LEVEL_1 = "failover-1.api.skyline.example.com.";
-
-/**
- * The records the global stack writes for the production fixture's three regions: origin answers
- * with us-east-1, else level 1 (eu-west-1, else ap-south-1).
- */
-export const DNS_CHAIN: Record<string, ResourceRecordSet[]> = {
-  [DNS_ORIGIN]: [
-    {
-      Name: DNS_ORIGIN,
-      Type: "A",
-      SetIdentifier: "us-east-1",
-      Failover: "PRIMARY",
-      HealthCheckId: "hc-use1",
-    },
-    {
-      Name: DNS_ORIGIN,
-      Type: "A",
-      SetIdentifier: "eu-west-1",
-      Failover: "SECONDARY",
-      AliasTarget: { DNSName: DNS_LEVEL_1, HostedZoneId: "Z123", EvaluateTargetHealth: true },
-    },
-  ],
-  [DNS_LEVEL_1]: [
-    {
-      Name: DNS_LEVEL_1,
-      Type: "A",
-      SetIdentifier: "eu-west-1",
-      Failover: "PRIMARY",
-      HealthCheckId: "hc-euw1",
-    },
-    {
-      Name: DNS_LEVEL_1,
-      Type: "A",
-      SetIdentifier: "ap-south-1",
-      Failover: "SECONDARY",
-      HealthCheckId: "hc-aps1",
-    },
-  ],
-};
-
-/** DNS_CHAIN in Route 53 with every check enabled, not inverted, all checkers passing. */
-export function healthyDns(): void {
-  r53.on(ListHostedZonesByNameCommand).resolves({
-    HostedZones: [{ Id: "/hostedzone/Z123", Name: "skyline.example.com.", CallerReference: "x" }],
-  });
-  r53.on(ListResourceRecordSetsCommand).callsFake(({ StartRecordName }) => ({
-    ResourceRecordSets: DNS_CHAIN[`${StartRecordName}.`] ?? [],
-  }));
-  r53.on(GetHealthCheckCommand).resolves({
-    HealthCheck: { HealthCheckConfig: { Disabled: false, Inverted: false } } as never,
-  });
-  r53.on(GetHealthCheckStatusCommand).resolves({
-    HealthCheckObservations: [{ StatusReport: { Status: "Success: HTTP Status Code 200" } }],
-  });
-}
-
 export function healthyRegion(lagSeconds: number[] = [3, 5, 4]): void {
-  healthyDns();
-  cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+  // Nothing in ALARM; the traffic switches exist and are OK (a region serves while its endpoint is healthy).
+  cw.on(DescribeAlarmsCommand).callsFake((input: { StateValue?: string; AlarmNames?: string[] }) =>
+    input.StateValue === "ALARM"
+      ? { MetricAlarms: [], CompositeAlarms: [] }
+      : {
+          MetricAlarms: (input.AlarmNames ?? [])
+            .filter((n) => n.endsWith("-traffic-switch"))
+            .map((AlarmName) => ({ AlarmName, StateValue: "OK" })),
+          CompositeAlarms: [],
+        },
+  );
   cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: lagSeconds }] });
   ecs.on(DescribeServicesCommand).resolves({
     services: [{ status: "ACTIVE", runningCount: 2, desiredCount: 2, pendingCount: 0, deployments: [{}] }],

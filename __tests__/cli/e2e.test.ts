@@ -1,21 +1,34 @@
 /**
- * End to end: compiles the CLI (cli/ + the manifest schema) with tsc into a temp directory, then
- * spawns the real binary. AWS calls go to a tiny local HTTP server through --endpoint-url.
+ * End to end: compiles the CLI (cli/ + the manifest schema) with tsc into a temp directory
+ * (support/compiled-cli.ts), then spawns the real binary. AWS calls go to a tiny local HTTP server through --endpoint-url.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from "node:net";
 import { join } from "node:path";
 import { FIXTURES, STAGING, tmpDir } from "./helpers";
+import { compiledCli, ROOT } from "./support/compiled-cli";
 
-const ROOT = join(__dirname, "..", "..");
 let out: string;
 let bin: string;
 let server: Server;
 let endpoint: string;
 const actions: string[] = [];
 let hang = false;
+/** Accepts connections and never answers (a degraded region, a black-holing proxy). */
+let silent: TcpServer;
+let silentEndpoint: string;
+const silentSockets: Socket[] = [];
+/** Answers everything with an nginx-style HTML 502 (a failing proxy in front of AWS). */
+let html: Server;
+let htmlEndpoint: string;
+let htmlRequests = 0;
 
 const xml = (action: string, body: string) =>
   `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${body}</${action}Result>` +
@@ -62,27 +75,7 @@ function skyline(args: string[], env: Record<string, string> = {}, onSpawn?: (pi
 
 beforeAll(async () => {
   out = tmpDir("skyline-e2e-");
-  const tsconfig = join(out, "tsconfig.json");
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(ROOT, "tsconfig.base.json"),
-      compilerOptions: {
-        rootDir: ROOT,
-        outDir: join(out, "dist"),
-        types: ["node"],
-        typeRoots: [join(ROOT, "node_modules", "@types")],
-        incremental: false,
-        sourceMap: false,
-      },
-      include: [join(ROOT, "cli", "**", "*.ts"), join(ROOT, "constructs", "runbooks", "manifest-schema.ts")],
-    }),
-  );
-  const build = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", tsconfig], {
-    encoding: "utf8",
-  });
-  if (build.status !== 0) throw new Error(`tsc failed:\n${build.stdout}${build.stderr}`);
-  bin = join(out, "dist", "cli", "index.js");
+  bin = compiledCli();
 
   server = createServer((req, res) => {
     let body = "";
@@ -98,11 +91,37 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  silent = createTcpServer((socket) => {
+    silentSockets.push(socket);
+    socket.on("data", () => undefined); // read the request, never write a byte
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  silentEndpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+
+  html = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      htmlRequests++;
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end(
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
+          "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+      );
+    });
+  });
+  await new Promise<void>((resolve) => html.listen(0, "127.0.0.1", resolve));
+  htmlEndpoint = `http://127.0.0.1:${(html.address() as AddressInfo).port}`;
 }, 120_000);
 
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  for (const socket of silentSockets) socket.destroy();
+  await new Promise((resolve) => silent.close(resolve));
+  html.closeAllConnections();
+  await new Promise((resolve) => html.close(resolve));
 });
 
 beforeEach(() => {
@@ -124,6 +143,47 @@ describe("skyline binary", () => {
     const loaded: string[] = JSON.parse(stderr.slice(stderr.indexOf("LOADED ") + 7));
     expect(loaded.some((m) => m.includes("commander"))).toBe(true);
     expect(loaded.filter((m) => /[\\/](zod|@aws-sdk|@smithy)[\\/]/.test(m))).toEqual([]);
+  });
+
+  it("--version prints the version from the installed package.json", async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    const { code, stdout } = await skyline(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`skyline ${version}\n`);
+  });
+
+  it("--profile nosuch says the profile does not exist, not 'pass --profile'", async () => {
+    const home = tmpDir("skyline-home-");
+    const { code, stdout, stderr } = await skyline(
+      [
+        "--manifest",
+        STAGING,
+        "--endpoint-url",
+        endpoint,
+        "--profile",
+        "nosuch",
+        "-o",
+        "json",
+        "snapshot",
+        "list",
+      ],
+      { HOME: home, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" },
+    );
+    expect(code).toBe(1);
+    const files = `${join(home, ".aws", "config")} or ${join(home, ".aws", "credentials")}`;
+    const sentence =
+      `AWS profile "nosuch" (--profile) is not defined in ${files}: ` +
+      "check the name with `aws configure list-profiles`, or point AWS_CONFIG_FILE at the file that has it.";
+    expect(stderr).toContain(`error: ${sentence}`);
+    expect(stderr).not.toContain("pass --profile");
+    // -o json: the failure before the plan is a document too.
+    expect(JSON.parse(stdout)).toMatchObject({
+      command: "snapshot list",
+      outcome: "failed",
+      exitCode: 1,
+      error: { kind: "credentials", message: sentence },
+    });
+    expect(actions).toEqual([]);
   });
 
   it("snapshot list talks to --endpoint-url and prints the table", async () => {
@@ -172,6 +232,65 @@ describe("skyline binary", () => {
     process.kill(pid, "SIGINT");
     const { code, stderr } = await done;
     expect(code).toBe(130);
-    expect(stderr).toContain("Interrupted.");
+    expect(stderr).toContain(
+      "Interrupted (SIGINT) while planning: nothing was sent to AWS, nothing changed.",
+    );
   });
+
+  it("an endpoint that accepts the connection and never answers: exit 1 after the request timeout, naming endpoint, operation and what to check", async () => {
+    const started = Date.now();
+    const { code, stdout, stderr } = await skyline([
+      "--manifest",
+      STAGING,
+      "--endpoint-url",
+      silentEndpoint,
+      "--request-timeout",
+      "1",
+      "failover",
+      "az",
+    ]);
+    const elapsed = Date.now() - started;
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(
+      `error: No answer from ${silentEndpoint} to RDS DescribeDBInstances for database skyline-staging-euw1-db (eu-west-1) ` +
+        "within 1 s (request timeout, --request-timeout): the endpoint accepted the connection but did not respond. " +
+        "Check the endpoint (--endpoint-url / AWS_ENDPOINT_URL), your network, VPN or proxy, and the AWS Health Dashboard for eu-west-1; " +
+        "if it is only slow, raise --request-timeout.",
+    );
+    // It waited for the timeout, once (a timeout is not retried), and no longer.
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(15_000);
+  }, 30_000);
+
+  it("SKYLINE_REQUEST_TIMEOUT sets the request timeout without a flag", async () => {
+    const { code, stderr } = await skyline(
+      ["--manifest", STAGING, "--endpoint-url", silentEndpoint, "snapshot", "list"],
+      {
+        SKYLINE_REQUEST_TIMEOUT: "1",
+      },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "to RDS DescribeDBSnapshots for snapshots in eu-west-1 within 1 s (request timeout, SKYLINE_REQUEST_TIMEOUT)",
+    );
+  }, 30_000);
+
+  it("an endpoint that answers with an HTML 5xx: exit 1 with a sentence, not an XML parse error", async () => {
+    htmlRequests = 0;
+    const { code, stderr } = await skyline(
+      ["--manifest", STAGING, "--endpoint-url", htmlEndpoint, "snapshot", "list"],
+      {
+        AWS_MAX_ATTEMPTS: "2",
+      },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `error: ${htmlEndpoint} answered RDS DescribeDBSnapshots for snapshots in eu-west-1 with HTTP 502 and a text/html page, not an AWS response: ` +
+        "a proxy, VPN or load balancer between you and AWS is failing, or --endpoint-url points at the wrong server. " +
+        "Check --endpoint-url / AWS_ENDPOINT_URL and HTTPS_PROXY, then the AWS Health Dashboard for eu-west-1.",
+    );
+    expect(stderr).not.toMatch(/XML parse error|mismatched tags/);
+    expect(htmlRequests).toBe(2); // a read: retried up to AWS_MAX_ATTEMPTS
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 /**
  * The production fixture as it reads for compute "eks": every region's `service` replaced by the
- * `kubernetes` block synth writes (stacks/manifest.ts), named the way the EKS stacks name things.
+ * `kubernetes` block synth writes (manifest/builder.ts), named the way the EKS stacks name things.
  */
 import { readFileSync } from "node:fs";
 import { PRODUCTION } from "./helpers";

@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/program";
-import type { Runtime } from "../../cli/core/runtime";
+import type { InterruptHandler, Runtime, Signal } from "../../cli/core/runtime";
 
 export const FIXTURES = join(__dirname, "fixtures");
 export const PRODUCTION = join(FIXTURES, "production.manifest.json");
@@ -20,11 +20,14 @@ export interface FakeRuntime extends Runtime {
   prompts: string[];
   sleeps: number[];
   clock: number;
+  /** Calls the registered interrupt handlers as a real SIGINT/SIGTERM would. */
+  interrupt(signal: Signal): Promise<void>;
 }
 
 export interface FakeOptions {
   tty?: boolean;
-  answers?: string[];
+  /** Prompt answers in order; null is end of input (Ctrl-D). */
+  answers?: (string | null)[];
   env?: Record<string, string | undefined>;
   cwd?: string;
 }
@@ -36,6 +39,7 @@ export function tmpDir(prefix = "skyline-cli-"): string {
 export function fakeRuntime(options: FakeOptions = {}): FakeRuntime {
   const home = tmpDir("skyline-home-");
   const answers = [...(options.answers ?? [])];
+  const handlers = new Set<InterruptHandler>();
   const rt: FakeRuntime = {
     out: "",
     err: "",
@@ -52,13 +56,21 @@ export function fakeRuntime(options: FakeOptions = {}): FakeRuntime {
       if (answer === undefined) throw new Error(`unexpected prompt: ${question}`);
       return answer;
     },
-    env: { SKYLINE_AUDIT_LOG: join(home, "audit.jsonl"), ...options.env },
+    // DNS lookups (status, failover dns|region) go to a closed local port unless a test runs a DNS server.
+    env: { SKYLINE_AUDIT_LOG: join(home, "audit.jsonl"), SKYLINE_DNS_SERVER: "127.0.0.1:9", ...options.env },
     cwd: options.cwd ?? home,
     homedir: home,
     now: () => rt.clock,
     sleep: async (ms: number) => {
       rt.sleeps.push(ms);
       rt.clock += ms;
+    },
+    onInterrupt: (handler) => {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    interrupt: async (signal) => {
+      await Promise.all([...handlers].map((h) => h(signal)));
     },
   };
   return rt;

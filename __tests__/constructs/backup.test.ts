@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformVariable } from "../../engine";
 import {
   Backup,
   BACKUP_SERVICE_ROLE_POLICIES,
@@ -10,7 +10,7 @@ import {
   POLICY_CHANGE_ACTIONS,
   RECOVERY_POINT_DESTRUCTIVE_ACTIONS,
 } from "../../constructs/backup/vault-policy";
-import { Guardrails } from "../../constructs/guardrails";
+import { Guardrails } from "../../guardrails";
 import { only, resources, synthJson, testStack } from "../helpers/synth";
 
 const DR_VAULT = "arn:aws:backup:eu-west-1:123456789012:backup-vault:app-prod-euw1-vault";

@@ -1,4 +1,4 @@
-import { TerraformOutput, type TerraformStack } from "cdktf";
+import { TerraformOutput, type TerraformStack } from "../../engine";
 import { Cache, type CacheProps } from "../../constructs/cache/cache";
 import {
   cacheParameterFamily,

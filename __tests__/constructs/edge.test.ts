@@ -2,6 +2,8 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Cdn, type CdnProps } from "../../constructs/cdn/cdn";
 import { ContainerRegistry } from "../../constructs/container-registry/container-registry";
 import { DnsFailover, type DnsFailoverProps } from "../../constructs/dns-failover/dns-failover";
+import { TrafficSwitch } from "../../constructs/dns-failover/traffic-switch";
+import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check";
 import { only, resources, synthJson, testStack } from "../helpers/synth";
 
 function synthCdn(overrides: Partial<CdnProps> = {}) {
@@ -190,18 +192,29 @@ describe("DnsFailover", () => {
 
   it("chains failover pairs through every region in order, keyed by region name", () => {
     // origin: use1 while healthy, else the next level; the last level: euw1, else aps1 itself.
+    const level1 = resources(json, "aws_route53_record").filter(([id]) => id.startsWith("dns_api-1-"));
+    const level1Primary = level1.find(([id]) => id.startsWith("dns_api-1-primary"))![0];
     expect(records(json)).toEqual([
       ["origin.app.example.com", "PRIMARY", "us-east-1", "use1-alb.elb.amazonaws.com", true],
-      ["origin.app.example.com", "SECONDARY", "eu-west-1", "failover-1.origin.app.example.com", false],
+      [
+        "origin.app.example.com",
+        "SECONDARY",
+        "eu-west-1",
+        `\${aws_route53_record.${level1Primary}.fqdn}`,
+        false,
+      ],
       ["failover-1.origin.app.example.com", "PRIMARY", "eu-west-1", "euw1-alb.elb.amazonaws.com", true],
       ["failover-1.origin.app.example.com", "SECONDARY", "ap-south-1", "aps1-alb.elb.amazonaws.com", true],
     ]);
     const link = resources(json, "aws_route53_record").find(([id]) => id.startsWith("dns_api-secondary"))![1];
-    // The link is judged by the health of the level it points to, in the same zone.
+    // The link is judged by the health of the level it points to, in the same zone, and names it
+    // by reference and depends on both of its records: Terraform creates the target first.
     expect(link.alias).toMatchObject({
-      name: "failover-1.origin.app.example.com",
+      name: `\${aws_route53_record.${level1Primary}.fqdn}`,
       evaluate_target_health: true,
     });
+    expect([...link.depends_on].sort()).toEqual(level1.map(([id]) => `aws_route53_record.${id}`).sort());
+    expect(level1.find(([id]) => id === level1Primary)![1].name).toBe("failover-1.origin.app.example.com");
     expect(link.alias.zone_id).toMatch(/^\$\{data\.aws_route53_zone\.dns_zone_\w+\.zone_id\}$/);
   });
 
@@ -227,6 +240,52 @@ describe("DnsFailover", () => {
       /healthCheckPath "ready" must start with \//,
     );
     expect(() => synthDns({ failureThreshold: 0 })).toThrow(/failureThreshold must be 1 to 10/);
+  });
+});
+
+describe("TrafficSwitch", () => {
+  function switchIn(hosts: string[]) {
+    const { stack } = testStack();
+    const endpointCheck = new Route53HealthCheck(stack, "endpoint", { type: "HTTPS", fqdn: "x.example.com" });
+    return new TrafficSwitch(stack, "switch", {
+      namePrefix: "app-prod-use1",
+      region: "us-east-1",
+      endpointCheck,
+      hosts: hosts.map((region) => ({
+        region,
+        code: region,
+        provider: new AwsProvider(stack, `p-${region}`, { region, alias: region }),
+      })),
+    });
+  }
+
+  it("refuses a switch with nowhere to live, or one kept in its own region", () => {
+    expect(() => switchIn([])).toThrow(/hosts is empty; a switch needs another region/);
+    expect(() => switchIn(["eu-west-1", "us-east-1"])).toThrow(
+      /hosts lists us-east-1 itself; a region's switch must live in the other regions/,
+    );
+  });
+
+  it("names its alarm after the region and keeps one copy per host", () => {
+    const s = switchIn(["eu-west-1", "ap-south-1"]);
+    expect(s.alarmName).toBe("app-prod-use1-traffic-switch");
+    expect(s.hostRegions).toEqual(["eu-west-1", "ap-south-1"]);
+    expect(Object.keys(s.alarms)).toEqual(["eu-west-1", "ap-south-1"]);
+  });
+
+  it("is built by DnsFailover only when every region has a provider", () => {
+    const { stack } = testStack();
+    const withProvider = (name: string, code: string) => ({
+      ...region(name, code),
+      provider: new AwsProvider(stack, `p-${code}`, { region: name, alias: code }),
+    });
+    const dns = new DnsFailover(stack, "dns", {
+      domainName: "app.example.com",
+      primary: withProvider("us-east-1", "use1"),
+      secondaries: [withProvider("eu-west-1", "euw1")],
+    });
+    expect(dns.healthChecks.map((c) => c.trafficSwitch?.hostRegions)).toEqual([["eu-west-1"], ["us-east-1"]]);
+    expect(synthDns().dns.healthChecks.every((c) => c.trafficSwitch === undefined)).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Lazy, Testing, TerraformStack } from "cdktf";
+import { Lazy, Testing, TerraformStack } from "../../engine";
 import { API_CONTAINER_DEFAULTS } from "../../constructs/fargate-service/api-container-defaults";
 import {
   KubernetesWorkload,

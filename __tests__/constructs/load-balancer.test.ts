@@ -52,35 +52,111 @@ describe("LoadBalancer", () => {
       type: "fixed-response",
       fixed_response: { status_code: "403" },
     });
-    const rule = resources(json, "aws_lb_listener_rule").find(([, r]) => r.priority === 1)![1];
-    expect(rule.condition[0].http_header).toEqual({
-      http_header_name: ORIGIN_VERIFY_HEADER,
-      values: ["${data.aws_secretsmanager_secret_version.origin.secret_string}"],
+    // The origin secret is checked by the WAF, base64 of the secret's value computed by Terraform.
+    const rules = JSON.parse(only(json, "aws_wafv2_web_acl").rule_json);
+    const origin = rules.find((r: any) => r.Name === "require-origin-header");
+    expect(origin.Action).toEqual({ Block: {} });
+    const [header] = origin.Statement.AndStatement.Statements;
+    expect(header.NotStatement.Statement.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { SingleHeader: { Name: ORIGIN_VERIFY_HEADER.toLowerCase() } },
+      PositionalConstraint: "EXACTLY",
+      SearchString: "${base64encode(data.aws_secretsmanager_secret_version.origin.secret_string)}",
     });
-    expect(rule.action[0].type).toBe("forward");
+    const logging = only(json, "aws_wafv2_web_acl_logging_configuration");
+    expect(logging.redacted_fields).toContainEqual({ single_header: { name: "x-origin-verify" } });
   });
 
-  it("lets Route 53 health checkers reach only GET /ready, through their own security group", () => {
-    const rule = resources(json, "aws_lb_listener_rule").find(([, r]) => r.priority === 2)![1];
-    expect(rule.condition).toEqual([
-      { path_pattern: { values: ["/ready"] } },
-      { http_request_method: { values: ["GET"] } },
-    ]);
+  it("has exactly one forward rule on the HTTPS listener: the production rule, every path", () => {
+    // ECS blue/green rewrites one production rule per service; a second forward rule would keep
+    // sending its requests to the old target group after a switch.
+    const rules = resources(json, "aws_lb_listener_rule").map(([, r]) => r);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({
+      priority: 1,
+      condition: [{ path_pattern: { values: ["/*"] } }],
+      action: [{ type: "forward" }],
+    });
+    expect(rules[0].listener_arn).toMatch(/aws_lb_listener\.lb_https_/);
+  });
+
+  it("lets Route 53 health checkers reach only GET /ready without the secret, through their own security group", () => {
+    const rules = JSON.parse(only(json, "aws_wafv2_web_acl").rule_json);
+    const [, open] = rules.find((r: any) => r.Name === "require-origin-header").Statement.AndStatement
+      .Statements;
+    const [path, method] = open.NotStatement.Statement.AndStatement.Statements;
+    expect(path.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { UriPath: {} },
+      SearchString: Buffer.from("/ready").toString("base64"),
+    });
+    expect(method.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { Method: {} },
+      SearchString: Buffer.from("GET").toString("base64"),
+    });
     const groups = resources(json, "aws_security_group").map(([, g]) => g.name);
     expect(groups).toContain("app-prod-use1-alb-health-checks");
     expect(only(json, "aws_lb").security_groups).toHaveLength(2);
     const { json: refused } = synthRegional({ route53HealthCheckPath: undefined });
-    expect(resources(refused, "aws_lb_listener_rule")).toHaveLength(1);
+    const refusedRule = JSON.parse(only(refused, "aws_wafv2_web_acl").rule_json).find(
+      (r: any) => r.Name === "require-origin-header",
+    );
+    // The header check alone (WAF's AND needs two statements).
+    expect(refusedRule.Statement.NotStatement.Statement.ByteMatchStatement).toBeDefined();
     expect(only(refused, "aws_lb").security_groups).toHaveLength(1);
   });
 
-  it("without CloudFront: 443 from anywhere and forward by default", () => {
+  it("without CloudFront: 443 from anywhere, the production rule forwards, no origin check", () => {
     const { json: direct } = synthRegional({ behindCloudFront: false, originVerifySecretValue: undefined });
     const ingress = resources(direct, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
     expect(ingress.every((r) => r.cidr_ipv4 === "0.0.0.0/0")).toBe(true);
-    expect(resources(direct, "aws_lb_listener_rule")).toHaveLength(0);
-    const https = resources(direct, "aws_lb_listener").find(([, l]) => l.port === 443)![1];
-    expect(https.default_action[0].type).toBe("forward");
+    expect(only(direct, "aws_lb_listener_rule").action[0]).toMatchObject({ type: "forward" });
+    const rules = JSON.parse(only(direct, "aws_wafv2_web_acl").rule_json);
+    expect(rules.map((r: any) => r.Name)).not.toContain("require-origin-header");
+  });
+
+  describe("with test traffic (ECS blue/green, canary, linear)", () => {
+    const { json: bg } = synthRegional({ testTraffic: { port: 9443, allowedCidrs: ["100.64.10.0/24"] } });
+    const groups = resources(bg, "aws_lb_target_group").map(([, g]) => g);
+    const rules = resources(bg, "aws_lb_listener_rule").map(([, r]) => r);
+
+    it("has a primary and an alternate target group with the same health check", () => {
+      expect(groups.map((g) => g.name).sort()).toEqual(["app-prod-use1-alt", "app-prod-use1-api"]);
+      expect(groups[0].health_check).toEqual(groups[1].health_check);
+    });
+
+    it("has one production rule and one test rule, each forwarding 100/0 to the two groups, weights left to ECS", () => {
+      expect(rules).toHaveLength(2);
+      const listeners = Object.fromEntries(resources(bg, "aws_lb_listener").map(([id, l]) => [id, l.port]));
+      const ports = rules
+        .map((r) => listeners[/aws_lb_listener\.([^.]+)\.arn/.exec(r.listener_arn)![1]])
+        .sort();
+      expect(ports).toEqual([443, 9443]);
+      for (const rule of rules) {
+        expect(rule.condition).toEqual([{ path_pattern: { values: ["/*"] } }]);
+        expect(rule.action[0].forward.target_group).toEqual([
+          { arn: expect.stringMatching(/lb_api-targets_/), weight: 100 },
+          { arn: expect.stringMatching(/lb_api-alternate-targets_/), weight: 0 },
+        ]);
+        expect(rule.lifecycle).toEqual({ ignore_changes: ["action"] });
+      }
+    });
+
+    it("serves the test listener over HTTPS only to the allowed ranges", () => {
+      const test = resources(bg, "aws_lb_listener").find(([, l]) => l.port === 9443)![1];
+      expect(test).toMatchObject({ protocol: "HTTPS", ssl_policy: ALB_TLS_POLICY });
+      expect(test.default_action[0].type).toBe("fixed-response");
+      const ingress = resources(bg, "aws_vpc_security_group_ingress_rule")
+        .map(([, r]) => r)
+        .filter((r) => r.from_port === 9443);
+      expect(ingress).toEqual([expect.objectContaining({ cidr_ipv4: "100.64.10.0/24", to_port: 9443 })]);
+      // The same ranges pass the WAF's origin check (they cannot reach 443: CloudFront's ranges only).
+      expect(only(bg, "aws_wafv2_ip_set").addresses).toEqual(["100.64.10.0/24"]);
+      const origin = JSON.parse(only(bg, "aws_wafv2_web_acl").rule_json).find(
+        (r: any) => r.Name === "require-origin-header",
+      );
+      expect(origin.Statement.AndStatement.Statements[2].NotStatement.Statement).toEqual({
+        IPSetReferenceStatement: { ARN: expect.stringMatching(/aws_wafv2_ip_set\./) },
+      });
+    });
   });
 
   it("requires the origin secret behind CloudFront", () => {
@@ -122,7 +198,8 @@ describe("LoadBalancer", () => {
     expect(acl.scope).toBe("REGIONAL");
     const rules = JSON.parse(acl.rule_json);
     expect(rules[0].Statement.RateBasedStatement).toEqual({ Limit: 2000, AggregateKeyType: "IP" });
-    expect(rules.slice(1).map((r: any) => r.Statement.ManagedRuleGroupStatement.Name)).toContain(
+    expect(rules.map((r: any) => r.Priority)).toEqual(rules.map((_: unknown, i: number) => i));
+    expect(rules.slice(2).map((r: any) => r.Statement.ManagedRuleGroupStatement.Name)).toContain(
       "AWSManagedRulesCommonRuleSet",
     );
     const association = only(json, "aws_wafv2_web_acl_association");

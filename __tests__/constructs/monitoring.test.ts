@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Guardrails } from "../../constructs/guardrails";
+import { Guardrails } from "../../guardrails";
 import { defaultMemberClusterIds, shortName } from "../../constructs/monitoring/alarm-catalog";
 import {
   HealthCheckAlarms,
@@ -65,7 +65,9 @@ describe("Monitoring", () => {
         "rds-db-reader-cpu",
         "rds-db-reader-connections",
         "rds-db-reader-free-storage",
+        "rds-db-reader-replica-lag-warning",
         "rds-db-reader-replica-lag",
+        "rds-db-reader-replication-stopped",
         ...["001", "002"].flatMap((n) => [
           `redis-cache-${n}-cpu`,
           `redis-cache-${n}-memory`,
@@ -88,12 +90,19 @@ describe("Monitoring", () => {
     expect(monitoring.topicArn).toBe(monitoring.topic!.topicArn);
   });
 
-  it("sends every alarm's ALARM and OK transitions to the alert topic", () => {
-    for (const alarm of [...Object.values(alarms), only(json, "aws_cloudwatch_composite_alarm")]) {
+  it("sends every paging alarm's ALARM and OK transitions to the alert topic, warnings to the warnings topic", () => {
+    const warningRef = /^\$\{aws_sns_topic\.monitoring_warnings_topic_\w+\.arn\}$/;
+    const all = [...Object.values(alarms), only(json, "aws_cloudwatch_composite_alarm")];
+    for (const alarm of all) {
       expect(alarm.alarm_actions).toHaveLength(1);
-      expect(alarm.alarm_actions[0]).toMatch(topicRef);
+      expect(alarm.alarm_actions[0]).toMatch(alarm.alarm_name.endsWith("-warning") ? warningRef : topicRef);
       expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
     }
+    expect(all.filter((a) => warningRef.test(a.alarm_actions[0])).map((a) => a.alarm_name)).toEqual([
+      `${PREFIX}-rds-db-reader-replica-lag-warning`,
+    ]);
+    const topics = resources(json, "aws_sns_topic").map(([, t]) => t.name);
+    expect(topics.sort()).toEqual([`${PREFIX}-alerts`, `${PREFIX}-warnings`]);
   });
 
   it("computes the 5xx rate as a percentage of requests with metric math", () => {
@@ -125,13 +134,41 @@ describe("Monitoring", () => {
     }
   });
 
+  it("with an alternate target group (blue/green) adds the two groups' host counts", () => {
+    const alternate = "targetgroup/app-prod-use1-api-alt/ghi";
+    const { json } = synthMonitoring({ loadBalancer: { ...LB, alternateTargetGroupArnSuffix: alternate } });
+    const byName = Object.fromEntries(
+      resources(json, "aws_cloudwatch_metric_alarm").map(([, a]) => [a.alarm_name, a]),
+    );
+    for (const [key, metricName, stat] of [
+      ["alb-no-healthy-hosts", "HealthyHostCount", "Minimum"],
+      ["alb-unhealthy-hosts", "UnHealthyHostCount", "Maximum"],
+    ]) {
+      const alarm = byName[`${PREFIX}-${key}`];
+      expect(alarm.metric_name).toBeUndefined();
+      const [expression, ...inputs] = alarm.metric_query;
+      expect(expression).toMatchObject({
+        expression: "FILL(primary, 0) + FILL(alternate, 0)",
+        return_data: true,
+      });
+      expect(
+        inputs.map((q: any) => [q.id, q.metric.metric_name, q.metric.stat, q.metric.dimensions]),
+      ).toEqual([
+        ["primary", metricName, stat, TARGET_DIMS],
+        ["alternate", metricName, stat, { LoadBalancer: LB.arnSuffix, TargetGroup: alternate }],
+      ]);
+    }
+    expect(byName[`${PREFIX}-alb-p95-latency`].dimensions).toEqual(ALB_DIMS);
+  });
+
   it.each([
     // name, namespace, metric, dimensions, statistic, comparison, threshold, periods, datapoints, missing
     [
       "alb-p95-latency",
       "AWS/ApplicationELB",
       "TargetResponseTime",
-      TARGET_DIMS,
+      // The load balancer's, so it watches green as well as blue during a deployment.
+      ALB_DIMS,
       "p95",
       "GreaterThanThreshold",
       0.1,
@@ -224,6 +261,18 @@ describe("Monitoring", () => {
       "breaching",
     ],
     [
+      "rds-db-reader-replica-lag-warning",
+      "AWS/RDS",
+      "ReplicaLag",
+      { DBInstanceIdentifier: "app-prod-use1-db-reader" },
+      "Maximum",
+      "GreaterThanOrEqualToThreshold",
+      150,
+      3,
+      2,
+      "breaching",
+    ],
+    [
       "rds-db-reader-replica-lag",
       "AWS/RDS",
       "ReplicaLag",
@@ -231,9 +280,21 @@ describe("Monitoring", () => {
       "Maximum",
       "GreaterThanOrEqualToThreshold",
       300,
-      3,
-      2,
+      1,
+      1,
       "breaching",
+    ],
+    [
+      "rds-db-reader-replication-stopped",
+      "AWS/RDS",
+      "ReplicaLag",
+      { DBInstanceIdentifier: "app-prod-use1-db-reader" },
+      "Minimum",
+      "LessThanThreshold",
+      0,
+      2,
+      2,
+      "notBreaching",
     ],
     [
       "redis-cache-001-cpu",
@@ -296,32 +357,72 @@ describe("Monitoring", () => {
     },
   );
 
-  it("alarms on replica lag at exactly the 300 s RPO, breaching on missing data, for every replica", () => {
-    const { json: dr } = synthMonitoring({
+  it("warns at half the RPO and pages at the RPO; a cross-region replica's silence is missing, not breaching", () => {
+    const { json: dr, monitoring: m } = synthMonitoring({
       name: "app-prod-euw1",
       region: "eu-west-1",
       databases: [{ instanceId: "app-prod-euw1-db-replica", role: "cross-region-replica" }],
       cache: undefined,
     });
-    const lag = alarmsByName(dr)["app-prod-euw1-rds-db-replica-replica-lag"];
-    expect(lag).toMatchObject({
+    const byName = alarmsByName(dr);
+    const lag = (key: string) => byName[`app-prod-euw1-rds-db-replica-${key}`];
+    const lagMetric = {
       metric_name: "ReplicaLag",
       namespace: "AWS/RDS",
       dimensions: { DBInstanceIdentifier: "app-prod-euw1-db-replica" },
+    };
+    expect(lag("replica-lag-warning")).toMatchObject({
+      ...lagMetric,
+      threshold: 150,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      evaluation_periods: 3,
+      datapoints_to_alarm: 2,
+      treat_missing_data: "missing",
+    });
+    expect(lag("replica-lag")).toMatchObject({
+      ...lagMetric,
       threshold: 300,
       comparison_operator: "GreaterThanOrEqualToThreshold",
-      treat_missing_data: "breaching",
+      evaluation_periods: 1,
+      datapoints_to_alarm: 1,
+      treat_missing_data: "missing",
     });
+    // Silence of a cross-region replica's lag is a note to the warnings topic, not a page.
+    const warnings = /aws_sns_topic\.monitoring_warnings_topic_\w+\.arn/;
+    expect(lag("replica-lag").insufficient_data_actions[0]).toMatch(warnings);
+    expect(lag("replica-lag-warning").insufficient_data_actions[0]).toMatch(warnings);
+    expect(lag("replication-stopped")).toMatchObject({ statistic: "Minimum", threshold: 0 });
+    // The replica's own health says whether the region can serve; its lag does not.
+    expect([...m.canServeAlarmNames].sort()).toEqual(
+      [
+        "alb-5xx-rate",
+        "alb-no-healthy-hosts",
+        "alb-p95-latency",
+        "alb-unhealthy-hosts",
+        "rds-db-replica-connections",
+        "rds-db-replica-cpu",
+        "rds-db-replica-free-storage",
+      ].map((k) => `app-prod-euw1-${k}`),
+    );
     expect(DEFAULT_THRESHOLDS.replicaLagSeconds).toBe(300);
-    // The writer has no lag alarm.
+    expect(DEFAULT_THRESHOLDS.replicaLagWarningSeconds).toBe(150);
+    // The writer has no lag alarm; an in-region reader's silence is breaching.
     expect(Object.keys(alarms).filter((n) => n.includes("replica-lag"))).toEqual([
+      "app-prod-use1-rds-db-reader-replica-lag-warning",
       "app-prod-use1-rds-db-reader-replica-lag",
     ]);
+    expect(alarms["app-prod-use1-rds-db-reader-replica-lag"].insufficient_data_actions).toBeUndefined();
   });
 
-  it("takes replica lag from a stricter RPO when only the RPO is given", () => {
+  it("leaves in-region readers and lag out of the can-serve list of the primary", () => {
+    expect(monitoring.canServeAlarmNames.filter((n) => /reader|lag|stopped|redis|ecs/.test(n))).toEqual([]);
+    expect(monitoring.canServeAlarmNames).toContain(`${PREFIX}-rds-db-cpu`);
+  });
+
+  it("takes replica lag (page and warning) from a stricter RPO when only the RPO is given", () => {
     const { json: strict } = synthMonitoring({ thresholds: { rpoSeconds: 60 } });
     expect(alarmsByName(strict)["app-prod-use1-rds-db-reader-replica-lag"].threshold).toBe(60);
+    expect(alarmsByName(strict)["app-prod-use1-rds-db-reader-replica-lag-warning"].threshold).toBe(30);
   });
 
   it("applies custom thresholds in the metric's own unit", () => {
@@ -392,11 +493,19 @@ describe("Monitoring", () => {
     expect(Object.keys(alarmsByName(bare))).toHaveLength(6);
   });
 
+  // Without replicas there are no warnings, so the alert topic is the only topic and key.
+  const WRITER = { instanceId: "app-prod-use1-db", role: "writer" } as const;
+  const { json: writerOnly } = synthMonitoring({ databases: [WRITER] });
+
+  it("creates no warnings topic when no alarm warns", () => {
+    expect(resources(writerOnly, "aws_sns_topic").map(([, t]) => t.name)).toEqual([`${PREFIX}-alerts`]);
+  });
+
   it("encrypts the alert topic with a customer key that CloudWatch may use", () => {
-    const topic = only(json, "aws_sns_topic");
+    const topic = only(writerOnly, "aws_sns_topic");
     expect(topic.name).toBe("app-prod-use1-alerts");
     expect(topic.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.monitoring_alerts_key_\w+\.arn\}$/);
-    const key = only(json, "aws_kms_key");
+    const key = only(writerOnly, "aws_kms_key");
     expect(key.enable_key_rotation).toBe(true);
     const cloudwatch = JSON.parse(key.policy).Statement.find(
       (s: any) => s.Principal.Service === "cloudwatch.amazonaws.com",
@@ -405,7 +514,7 @@ describe("Monitoring", () => {
   });
 
   it("lets only this account's alarms in this region publish to the topic", () => {
-    const policy = JSON.parse(only(json, "aws_sns_topic_policy").policy);
+    const policy = JSON.parse(only(writerOnly, "aws_sns_topic_policy").policy);
     const publish = policy.Statement.find((s: any) => s.Sid === "CloudWatchAlarmsPublish");
     expect(publish).toMatchObject({
       Effect: "Allow",
@@ -420,8 +529,11 @@ describe("Monitoring", () => {
   });
 
   it("lets other AWS services (AWS Backup) publish to the topic and use its key when asked", () => {
-    expect(JSON.parse(only(json, "aws_sns_topic_policy").policy).Statement).toHaveLength(2);
-    const { json: withBackup } = synthMonitoring({ additionalTopicPublishers: ["backup.amazonaws.com"] });
+    expect(JSON.parse(only(writerOnly, "aws_sns_topic_policy").policy).Statement).toHaveLength(2);
+    const { json: withBackup } = synthMonitoring({
+      additionalTopicPublishers: ["backup.amazonaws.com"],
+      databases: [WRITER],
+    });
     const statements = JSON.parse(only(withBackup, "aws_sns_topic_policy").policy).Statement;
     const backup = statements.find((s: any) => s.Principal.Service === "backup.amazonaws.com");
     expect(backup).toMatchObject({ Effect: "Allow", Action: "sns:Publish" });
@@ -432,12 +544,18 @@ describe("Monitoring", () => {
     expect(keyUsers).toEqual(expect.arrayContaining(["cloudwatch.amazonaws.com", "backup.amazonaws.com"]));
   });
 
-  it("notifies a given topic instead of creating one", () => {
+  it("notifies a given topic instead of creating one (warnings too, unless given their own)", () => {
     const arn = "arn:aws:sns:us-east-1:123456789012:oncall";
     const { json: shared, monitoring: m } = synthMonitoring({ topicArn: arn });
     expect(resources(shared, "aws_sns_topic")).toHaveLength(0);
     expect(Object.values(alarmsByName(shared)).every((a) => a.alarm_actions[0] === arn)).toBe(true);
     expect(m.topicArn).toBe(arn);
+    expect(m.warningTopicArn).toBe(arn);
+    const quiet = "arn:aws:sns:us-east-1:123456789012:chat";
+    const { json: split } = synthMonitoring({ topicArn: arn, warningTopicArn: quiet });
+    const byName = alarmsByName(split);
+    expect(byName[`${PREFIX}-rds-db-reader-replica-lag-warning`].alarm_actions).toEqual([quiet]);
+    expect(byName[`${PREFIX}-rds-db-reader-replica-lag`].alarm_actions).toEqual([arn]);
   });
 
   it("draws a dashboard whose JSON parses and graphs every alarm's metric with its threshold", () => {
@@ -507,6 +625,11 @@ describe("Monitoring", () => {
         "replica lag above the RPO",
         { thresholds: { replicaLagSeconds: 600 } },
         /thresholds\.replicaLagSeconds \(600\) exceeds thresholds\.rpoSeconds \(300\)/,
+      ],
+      [
+        "a lag warning at or above the page",
+        { thresholds: { replicaLagWarningSeconds: 300 } },
+        /thresholds\.replicaLagWarningSeconds \(300\) must be below thresholds\.replicaLagSeconds \(300\)/,
       ],
       [
         "a name the dashboard refuses",

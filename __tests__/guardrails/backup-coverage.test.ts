@@ -1,4 +1,4 @@
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupSelection, type BackupSelectionConfig } from "@cdktf/provider-aws/lib/backup-selection";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";

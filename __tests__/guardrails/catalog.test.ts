@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ALL_RULES, findRule } from "../../constructs/guardrails";
+import { ALL_RULES, findRule } from "../../guardrails";
 
 describe("rule catalog", () => {
   it("has at least 40 rules with unique ids of the form SKY-<AREA>-<NNN>", () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { ALL_RULES, renderGuardrailDocs } from "../../constructs/guardrails";
+import { ALL_RULES, renderGuardrailDocs } from "../../guardrails";
 
 const ROOT = path.join(__dirname, "..", "..");
 

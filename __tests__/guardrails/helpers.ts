@@ -1,6 +1,6 @@
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Guardrails, type Finding } from "../../constructs/guardrails";
+import { Guardrails, type Finding } from "../../guardrails";
 
 /** A fresh app with one stack and a default AWS provider in eu-west-1. */
 export function newStack(id = "test-stack"): { app: App; stack: TerraformStack } {

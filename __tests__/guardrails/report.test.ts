@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { ALL_RULES, Guardrails, writeGuardrailsReport } from "../../constructs/guardrails";
+import { ALL_RULES, Guardrails, writeGuardrailsReport } from "../../guardrails";
 
 /** Two stacks: one with an error (no rotation), one with a warning and a suppressed finding. */
 function build() {

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { Guardrails, INVALID_SUPPRESSION_RULE_ID } from "../../constructs/guardrails";
+import { Guardrails, INVALID_SUPPRESSION_RULE_ID } from "../../guardrails";
 import { findingsOf, newStack } from "./helpers";
 import { securityGroup } from "./fixtures";
 

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { Guardrails } from "../../constructs/guardrails";
+import { Guardrails } from "../../guardrails";
 import { securityGroup } from "./fixtures";
 
 function appWith(build: (stack: TerraformStack) => void) {

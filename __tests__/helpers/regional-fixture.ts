@@ -1,3 +1,4 @@
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { FargateService, type FargateServiceProps } from "../../constructs/fargate-service/fargate-service";
 import { LoadBalancer, type LoadBalancerProps } from "../../constructs/load-balancer/load-balancer";
 import { Network } from "../../constructs/network/network";
@@ -17,7 +18,8 @@ export function synthRegional(lb: Partial<LoadBalancerProps> = {}, service?: Par
     region: "us-east-1",
     network,
     certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/test",
-    originVerifySecretValue: "${data.aws_secretsmanager_secret_version.origin.secret_string}",
+    originVerifySecretValue: new DataAwsSecretsmanagerSecretVersion(stack, "origin", { secretId: "origin" })
+      .secretString,
     ...lb,
   });
   let fargate: FargateService | undefined;

@@ -1,4 +1,4 @@
-import { App, Testing, TerraformStack } from "cdktf";
+import { App, Testing, TerraformStack } from "../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 
 /** Synthesized Terraform JSON of one stack, parsed. */

@@ -6,8 +6,8 @@
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { runCli } from "../../cli/program";
-import { renderRunbooks } from "../../constructs/runbooks/runbooks";
-import { parseManifest, type OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import { renderRunbooks } from "../../runbooks/runbooks";
+import { parseManifest, type OpsManifest } from "../../manifest/schema";
 import { eksManifestJson } from "../cli/eks-manifest";
 import { fakeRuntime } from "../cli/helpers";
 import { FIXTURE_ENVS, loadFixture, skylineCommands, variant } from "./helpers";

@@ -6,9 +6,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderRunbooks } from "../../constructs/runbooks/runbooks";
+import { renderRunbooks } from "../../runbooks/runbooks";
 import { buildApp } from "../../stacks/app";
-import { buildManifest } from "../../stacks/manifest";
+import { buildManifest } from "../../manifest/builder";
 import { config } from "../helpers/config";
 import { loadFixture, unknownResourceNames } from "./helpers";
 

@@ -1,6 +1,6 @@
-import { code, joinBlocks, shellBlock, table } from "../../constructs/runbooks/markdown";
-import { alarmCategory, formatSeconds, RunbookFacts } from "../../constructs/runbooks/runbook-facts";
-import { nextNodeType } from "../../constructs/runbooks/runbooks/scale-out";
+import { code, joinBlocks, shellBlock, table } from "../../runbooks/markdown";
+import { alarmCategory, formatSeconds, RunbookFacts } from "../../runbooks/runbook-facts";
+import { nextNodeType } from "../../runbooks/procedures/scale-out";
 import { loadFixture, unknownRegions, unknownResourceNames, variant } from "./helpers";
 
 describe("alarmCategory", () => {

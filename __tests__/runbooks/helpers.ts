@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseManifest, type OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import { parseManifest, type OpsManifest } from "../../manifest/schema";
 
 const FIXTURES = join(__dirname, "..", "cli", "fixtures");
 
@@ -51,6 +51,8 @@ export function manifestStrings(manifest: OpsManifest): Set<string> {
     } else if (Array.isArray(value)) {
       value.forEach(visit);
     } else if (value && typeof value === "object") {
+      // Keys name things too (stacks in stateBackend.stacks, regions).
+      Object.keys(value).forEach(visit);
       Object.values(value).forEach(visit);
     }
   };
@@ -64,8 +66,11 @@ export function manifestStrings(manifest: OpsManifest): Set<string> {
  */
 export function unknownResourceNames(markdown: string, manifest: OpsManifest): string[] {
   const known = manifestStrings(manifest);
+  // Names the runbooks derive from a manifest name for a new instance or snapshot.
+  const derived = /-(restored|retired|retired-final|pre-restore|pre-failover|pre-failback|\d{8}-\d{6})$/;
+  const isKnown = (w: string) => known.has(w) || (derived.test(w) && known.has(w.replace(derived, "")));
   const words = markdown.match(/[a-z0-9-]+/g) ?? [];
-  return [...new Set(words.filter((w) => w.includes(`${manifest.app}-`) && !known.has(w)))];
+  return [...new Set(words.filter((w) => w.includes(`${manifest.app}-`) && !isKnown(w)))];
 }
 
 /** Region names in the text that are not regions of the manifest. */

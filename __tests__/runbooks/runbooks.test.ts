@@ -1,4 +1,4 @@
-import { renderRunbookFiles, renderRunbooks } from "../../constructs/runbooks/runbooks";
+import { renderRunbookFiles, renderRunbooks } from "../../runbooks/runbooks";
 import {
   FIXTURE_ENVS,
   loadFixture,
@@ -9,6 +9,9 @@ import {
 } from "./helpers";
 
 const NAMES = [
+  "region-failover",
+  "region-failback",
+  "game-day",
   "database-failover",
   "dns-failover",
   "cache-failover",
@@ -135,9 +138,11 @@ describe("production (with DR regions)", () => {
     const followUps = markdown.slice(markdown.indexOf("## Follow-ups"));
     expect(followUps).toContain("Fence the old primary `skyline-production-use1-db` in `us-east-1`");
     expect(followUps).toContain("`skyline-production-aps1-db` (ap-south-1) still replicate from");
-    expect(followUps).toContain("--kms-key-id alias/skyline-production-aps1-db --region ap-south-1");
+    expect(followUps).toContain(
+      "--kms-key-id alias/skyline-production-aps1-db --source-region eu-west-1 --region ap-south-1",
+    );
     expect(followUps).toContain('`primaryRegion` = `"eu-west-1"`');
-    expect(markdown).toContain("skyline-production-euw1-db-credentials");
+    expect(markdown).toContain("already connects to `skyline-production-euw1-db` itself");
     expect(markdown).toContain("skyline --env production failover dns --to eu-west-1");
   });
 
@@ -166,21 +171,25 @@ describe("production (with DR regions)", () => {
     expect(markdown).toContain("--primary-replication-group-id skyline-production-euw1-cache");
   });
 
-  it("dns-failover shifts to the SECONDARY region and back, naming record and health checks", () => {
+  it("dns-failover shifts to the SECONDARY region and back with the data-plane switches, never Route 53's API", () => {
     const markdown = runbook(manifest, "dns-failover");
     expect(markdown).toContain("skyline --env production failover dns --to eu-west-1");
     expect(markdown).toContain("skyline --env production failover dns --to us-east-1");
-    expect(markdown).toContain("ends_with(Name,'api.skyline.example.com.')");
     // The third region is reachable through the chain, on its own or on purpose.
     expect(markdown).toContain("fails over through `us-east-1`, then `eu-west-1`, then `ap-south-1`");
     expect(markdown).toContain("If eu-west-1 cannot serve either: ap-south-1");
     expect(markdown).toContain("skyline --env production failover dns --to ap-south-1");
-    expect(markdown).toContain("--dns-name skyline.example.com");
     expect(markdown).toContain("skyline-production-use1-health");
-    // Forced out whatever its real health (disabled AND inverted), restored with both switches off.
-    expect(markdown).toContain("--health-check-id <primary-health-check-id> --disabled --inverted");
-    expect(markdown).toContain("--no-disabled \\\n  --no-inverted");
-    expect(markdown).toContain("read replica until database-failover promotes `skyline-production-euw1-db`");
+    // Forced out by its switch copies in the other regions: value 1 and ALARM; back with 0 and OK.
+    expect(markdown).toContain(
+      "'MetricName=ForcedOut,Dimensions=[{Name=Switch,Value=skyline-production-use1}],Value=1'",
+    );
+    expect(markdown).toContain(
+      "--alarm-name skyline-production-use1-traffic-switch \\\n  --state-value ALARM",
+    );
+    expect(markdown).toMatch(/set-alarm-state[^`]*--state-value OK[^`]*--region eu-west-1/);
+    expect(markdown).not.toMatch(/aws route53 /);
+    expect(markdown).toContain("read replica until `skyline-production-euw1-db` is promoted");
   });
 
   it("snapshot-and-restore copies to the DR region with its KMS key", () => {
@@ -232,7 +241,7 @@ describe("staging (single region, no DR)", () => {
 
   it("dns-failover says the environment has no DNS failover", () => {
     const markdown = runbook(manifest, "dns-failover");
-    expect(markdown).toContain("staging has no global stack");
+    expect(markdown).toContain("staging runs its API in one region");
     expect(skylineCommands(markdown).filter((c) => c.includes("failover dns"))).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderRunbookFiles, writeRunbooks } from "../../constructs/runbooks/runbooks";
+import { renderRunbookFiles, writeRunbooks } from "../../runbooks/runbooks";
 import { run, tmpDir } from "../cli/helpers";
 import { loadFixture } from "./helpers";
 

@@ -99,7 +99,8 @@ describe("buildApp", () => {
 
   it("bootstraps the state bucket locally, encrypted and replicated to the first DR region", () => {
     const json = synthJson(environments[1].state);
-    expect((json.terraform as any).backend).toBeUndefined();
+    // Local (the bucket does not exist yet), at a path relative to the stack folder.
+    expect((json.terraform as any).backend).toEqual({ local: { path: "terraform.tfstate" } });
     const buckets = resources(json, "aws_s3_bucket").map(([, b]) => b.bucket);
     expect(buckets).toEqual([
       "skyline-production-tfstate-222222222222",
@@ -124,13 +125,13 @@ describe("buildApp", () => {
 });
 
 describe("main", () => {
-  it("exits 1 on a bad selection and writes nothing", () => {
+  it("exits 2 on a bad selection and writes nothing", () => {
     const outdir = join(mkdtempSync(join(tmpdir(), "skyline-")), "out");
     const run = spawnSync(process.execPath, [require.resolve("tsx/cli"), "main.ts", "--env", "prod"], {
       env: { ...process.env, CDKTF_OUTDIR: outdir },
       encoding: "utf8",
     });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
       /--env[\s\S]*unknown environment "prod"; choose one of staging, production, all/,
     );

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { deployOrder, deployRegions, regionStacks } from "../../scripts/deploy-order";
 import { buildApp } from "../../stacks/app";
 import { ConfigError, parseEnvironment } from "../../stacks/config/schema";
-import { parseManifest } from "../../constructs/runbooks/manifest-schema";
+import { parseManifest } from "../../manifest/schema";
 import { apiPodRoleName } from "../../stacks/eks-cluster-stack";
 import { stacksOf, synthesize } from "../../stacks/synthesize";
 import { config, variant } from "../helpers/config";
@@ -38,7 +38,7 @@ describe("compute choice in the config", () => {
       adminRoleArns: [],
       namespace: "skyline",
       secretsSource: "external-secrets",
-      addonChartVersions: { awsLoadBalancerController: "1.13.0", externalSecrets: "0.19.2" },
+      addonChartVersions: { awsLoadBalancerController: "1.13.0", externalSecrets: "0.19.2", keda: "2.17.2" },
     });
   });
 
@@ -65,7 +65,7 @@ describe("compute choice in the config", () => {
       /eks.adminRoleArns.0: /,
     ],
     ["a patch version", (env) => (env.eks = { kubernetesVersion: "1.33.2" }), /eks.kubernetesVersion: /],
-    ["an unknown eks field", (env) => (env.eks = { nodes: 3 }), /eks: Unrecognized key/],
+    ["an unknown eks field", (env) => (env.eks = { nodes: 3 }), /^eks\.nodes: unknown field "nodes"/],
     [
       "a chart version range",
       (env) => (env.eks = { addonChartVersions: { externalSecrets: "^0.19.0" } }),

@@ -140,7 +140,7 @@ describe("data-tier validation names the field and the fix", () => {
       "unknown field",
       "staging",
       (e) => (e.database = { replicas: 1 }),
-      /^database: Unrecognized key\(s\) in object: 'replicas'/,
+      /^database.replicas: unknown field "replicas"; did you mean "readReplicas"\?/,
     ],
     [
       "cache node type not in the known list",

@@ -137,7 +137,12 @@ describe("validation names the field and the fix", () => {
       (e) => (e.image.tag = "latest"),
       /^image\.tag: pin an immutable image tag/,
     ],
-    ["unknown field", "staging", (e) => (e.databse = {}), /Unrecognized key.*databse/],
+    [
+      "unknown field",
+      "staging",
+      (e) => (e.databse = {}),
+      /^databse: unknown field "databse"; did you mean "database"\?/,
+    ],
     ["bad app name", "staging", (e) => (e.app = "Sky_Line"), /^app: app must be 3-20 lowercase/],
   ];
   it.each(cases)("%s", (_name, base, change, expected) => {

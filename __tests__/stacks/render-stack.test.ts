@@ -9,7 +9,7 @@ import {
   TerraformVariable,
   Token,
   Tokenization,
-} from "cdktf";
+} from "../../engine";
 import { buildApp } from "../../stacks/app";
 import { loadEnvironments } from "../../stacks/config/load";
 import { renderStack, resolveValue } from "../../stacks/render-stack";

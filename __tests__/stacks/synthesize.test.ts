@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput } from "../../engine";
 import { loadEnvironments } from "../../stacks/config/load";
 import { GuardrailsFailure, synthesize } from "../../stacks/synthesize";
 import { config } from "../helpers/config";
@@ -22,6 +22,14 @@ describe("synthesize", () => {
     }
     expect(existsSync(join(dir, "stacks", "skyline-production-global", "cdk.tf.json"))).toBe(true);
     expect(summaries.join("\n")).toMatch(/Guardrails \(production\): \d+ rules, 5 stacks/);
+    // CKV_AWS_378: the HTTP hop from the ALB to the tasks is a documented choice, and the report says why.
+    const production = JSON.parse(
+      readFileSync(join(dir, "skyline", "production", "guardrails.json"), "utf8"),
+    );
+    const targets = production.suppressions.filter((s: any) => s.ruleId === "SKY-ALB-007");
+    // Two target groups per region: production's canary deployments use an alternate group.
+    expect(targets).toHaveLength(6);
+    expect(targets[0].reason).toMatch(/TLS ends at the ALB/);
   });
 
   it("fails on a guardrail error, naming the stack, resource and rule, and still writes the report", () => {

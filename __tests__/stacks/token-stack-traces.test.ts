@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { loadEnvironments } from "../../stacks/config/load";
 import { synthesize } from "../../stacks/synthesize";
 import { withoutTokenStackTraces } from "../../stacks/token-stack-traces";

@@ -24,6 +24,8 @@ declare module "autocannon" {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Replace every [<id>] in each request (headers and body) with a new unique id. */
+    idReplacement?: boolean;
     requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[];
   }
   function autocannon(options: Options): Promise<Result>;

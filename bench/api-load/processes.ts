@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
@@ -71,6 +72,8 @@ export function startService(port: number, env: Record<string, string | undefine
       HOST: "127.0.0.1",
       PORT: String(port),
       LOG_LEVEL: logLevel,
+      // Stopping the benchmark's service needs no readiness window.
+      SHUTDOWN_DELAY_MS: "0",
       ...env,
     },
     stdio: ["ignore", logLevel === "warn" ? "inherit" : "ignore", "inherit"],
@@ -83,4 +86,19 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux; undefined elsewhere). The
+ * CPU a phase costs per request changes far less with the machine's other load than requests/s does.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@ import type { Context } from "../core/context";
 import { dbLabel, describeInstance, instanceByRole, pendingModifications } from "../core/database";
 import { FailedError } from "../core/errors";
 import { executePlan } from "../core/plan";
-import { waitForChangeThenSettle } from "../core/waiter";
+import { tookEffect, waitForChangeThenSettle, type WaitSpec } from "../core/waiter";
 
 export async function run(ctx: Context): Promise<void> {
   const region = ctx.region();
@@ -21,6 +21,7 @@ export async function run(ctx: Context): Promise<void> {
     action: `Fail ${writer.id} over from ${fromAz} to its standby (${before.SecondaryAvailabilityZone ?? "unknown AZ"})`,
     region,
     target: writer.id,
+    check: label,
     impact: [
       "Writes fail for roughly 60-120 s while DNS moves to the standby; clients reconnect.",
       ...(pending.length ? [`Pending modifications are applied by the reboot: ${pending.join(", ")}.`] : []),
@@ -46,24 +47,23 @@ export async function run(ctx: Context): Promise<void> {
     ],
   };
   await executePlan(ctx, plan, async () => {
-    await ctx.call(label, () =>
-      ctx.clients
-        .rds(region)
-        .send(new RebootDBInstanceCommand({ DBInstanceIdentifier: writer.id, ForceFailover: true })),
+    const wait: WaitSpec<DBInstance> = {
+      resource: label,
+      read: () => describeInstance(ctx, region, writer.id),
+      describe: (i) => `${i.DBInstanceStatus} in ${i.AvailabilityZone}`,
+      changed: (i) => i.DBInstanceStatus !== "available" || i.AvailabilityZone !== fromAz,
+      settled: (i) => i.DBInstanceStatus === "available",
+      settledText: "available",
+      pollMs: 5_000,
+      timeoutMs: 30 * 60_000,
+    };
+    await ctx.send(
+      label,
+      ctx.clients.rds(region),
+      new RebootDBInstanceCommand({ DBInstanceIdentifier: writer.id, ForceFailover: true }),
+      { tookEffect: tookEffect(wait) },
     );
-    const { state } = await waitForChangeThenSettle<DBInstance>(
-      {
-        resource: label,
-        read: () => describeInstance(ctx, region, writer.id),
-        describe: (i) => `${i.DBInstanceStatus} in ${i.AvailabilityZone}`,
-        changed: (i) => i.DBInstanceStatus !== "available" || i.AvailabilityZone !== fromAz,
-        settled: (i) => i.DBInstanceStatus === "available",
-        settledText: "available",
-        pollMs: 5_000,
-        timeoutMs: 30 * 60_000,
-      },
-      ctx.waitClock(),
-    );
+    const { state } = await waitForChangeThenSettle(wait, ctx.waitClock());
     if (state.AvailabilityZone === fromAz) {
       throw new FailedError(
         `${label} is available but still in ${fromAz}: the failover did not happen. Check RDS events, then retry.`,

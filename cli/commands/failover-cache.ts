@@ -12,9 +12,9 @@ import {
   type ReplicationGroup,
 } from "@aws-sdk/client-elasticache";
 import type { Context } from "../core/context";
-import { FailedError, UsageError } from "../core/errors";
+import { FailedError, NotFoundError, UsageError } from "../core/errors";
 import { executePlan } from "../core/plan";
-import { waitForChangeThenSettle } from "../core/waiter";
+import { tookEffect, waitForChangeThenSettle, type WaitSpec } from "../core/waiter";
 
 export interface FailoverCacheOptions {
   readonly to?: string;
@@ -28,13 +28,17 @@ function cacheOf(ctx: Context, region: string, flag: string) {
 }
 
 async function describeGroup(ctx: Context, region: string, id: string): Promise<ReplicationGroup> {
-  const response = await ctx.call(`cache ${id} (${region})`, () =>
-    ctx.clients.elastiCache(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })),
+  const response = await ctx.send(
+    `cache ${id} (${region})`,
+    ctx.clients.elastiCache(region),
+    new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
   );
   const group = response.ReplicationGroups?.[0];
   if (!group)
-    throw new UsageError(
+    throw new NotFoundError(
       `cache ${id} (${region}) was not found: check the manifest matches what is deployed.`,
+      `cache ${id} (${region})`,
+      region,
     );
   return group;
 }
@@ -44,17 +48,17 @@ function primaryNode(group: ReplicationGroup): string | undefined {
 }
 
 async function describeGlobal(ctx: Context, region: string, id: string): Promise<GlobalReplicationGroup> {
-  const response = await ctx.call(`global datastore ${id}`, () =>
-    ctx.clients
-      .elastiCache(region)
-      .send(
-        new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: id, ShowMemberInfo: true }),
-      ),
+  const response = await ctx.send(
+    `global datastore ${id}`,
+    ctx.clients.elastiCache(region),
+    new DescribeGlobalReplicationGroupsCommand({ GlobalReplicationGroupId: id, ShowMemberInfo: true }),
   );
   const group = response.GlobalReplicationGroups?.[0];
   if (!group)
-    throw new UsageError(
+    throw new NotFoundError(
       `global datastore ${id} was not found: check the manifest matches what is deployed.`,
+      `global datastore ${id}`,
+      region,
     );
   return group;
 }
@@ -77,6 +81,7 @@ export async function run(ctx: Context, options: FailoverCacheOptions): Promise<
     action: `Test failover of cache ${id} shard ${nodeGroup?.NodeGroupId ?? "?"}: promote a replica`,
     region,
     target: id,
+    check: `cache ${id} (${region})`,
     impact: ["Writes to the cache fail for a few seconds to a minute while a replica is promoted."],
     checks: [
       { name: "cache available", ok: group.Status === "available", detail: `status ${group.Status}` },
@@ -93,26 +98,23 @@ export async function run(ctx: Context, options: FailoverCacheOptions): Promise<
     ],
   };
   await executePlan(ctx, plan, async () => {
-    await ctx.call(`cache ${id} (${region})`, () =>
-      ctx.clients
-        .elastiCache(region)
-        .send(
-          new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: nodeGroup?.NodeGroupId ?? "0001" }),
-        ),
+    const wait: WaitSpec<ReplicationGroup> = {
+      resource: `cache ${id} (${region})`,
+      read: () => describeGroup(ctx, region, id),
+      describe: (g) => `${g.Status}, primary ${primaryNode(g) ?? "none"}`,
+      changed: (g) => g.Status !== "available" || primaryNode(g) !== fromNode,
+      settled: (g) => g.Status === "available" && primaryNode(g) !== undefined,
+      settledText: "available with a primary",
+      pollMs: 5_000,
+      timeoutMs: 20 * 60_000,
+    };
+    await ctx.send(
+      `cache ${id} (${region})`,
+      ctx.clients.elastiCache(region),
+      new TestFailoverCommand({ ReplicationGroupId: id, NodeGroupId: nodeGroup?.NodeGroupId ?? "0001" }),
+      { tookEffect: tookEffect(wait) },
     );
-    const { state } = await waitForChangeThenSettle<ReplicationGroup>(
-      {
-        resource: `cache ${id} (${region})`,
-        read: () => describeGroup(ctx, region, id),
-        describe: (g) => `${g.Status}, primary ${primaryNode(g) ?? "none"}`,
-        changed: (g) => g.Status !== "available" || primaryNode(g) !== fromNode,
-        settled: (g) => g.Status === "available" && primaryNode(g) !== undefined,
-        settledText: "available with a primary",
-        pollMs: 5_000,
-        timeoutMs: 20 * 60_000,
-      },
-      ctx.waitClock(),
-    );
+    const { state } = await waitForChangeThenSettle(wait, ctx.waitClock());
     const toNode = primaryNode(state);
     if (toNode === fromNode) {
       throw new FailedError(
@@ -142,6 +144,8 @@ async function globalFailover(ctx: Context, to: string): Promise<void> {
     action: `Make ${target.replicationGroupId} in ${to} the primary of Global Datastore ${globalId}`,
     region: to,
     target: globalId,
+    noop: from === to ? `${to} already is the primary of Global Datastore ${globalId}` : undefined,
+    check: `global datastore ${globalId} (primary region)`,
     impact: [
       `Cache writes move from ${from ?? "?"} to ${to}; writes fail for about a minute; recent writes may be lost.`,
     ],
@@ -150,11 +154,6 @@ async function globalFailover(ctx: Context, to: string): Promise<void> {
         name: "global datastore available",
         ok: global.Status === "available",
         detail: `status ${global.Status}`,
-      },
-      {
-        name: `${to} is not already primary`,
-        ok: from !== to,
-        detail: `primary is ${from ?? "unknown"}`,
       },
       {
         name: `${to} is a member`,
@@ -170,28 +169,27 @@ async function globalFailover(ctx: Context, to: string): Promise<void> {
     ],
   };
   await executePlan(ctx, plan, async () => {
-    await ctx.call(`global datastore ${globalId}`, () =>
-      ctx.clients.elastiCache(to).send(
-        new FailoverGlobalReplicationGroupCommand({
-          GlobalReplicationGroupId: globalId,
-          PrimaryRegion: to,
-          PrimaryReplicationGroupId: target.replicationGroupId,
-        }),
-      ),
+    const wait: WaitSpec<GlobalReplicationGroup> = {
+      resource: `global datastore ${globalId}`,
+      read: () => describeGlobal(ctx, to, globalId),
+      describe: (g) => `${g.Status}, primary ${globalPrimaryRegion(g) ?? "none"}`,
+      changed: (g) => g.Status !== "available" || globalPrimaryRegion(g) === to,
+      settled: (g) => g.Status === "available" && globalPrimaryRegion(g) === to,
+      settledText: `available with ${to} primary`,
+      pollMs: 10_000,
+      timeoutMs: 30 * 60_000,
+    };
+    await ctx.send(
+      `global datastore ${globalId}`,
+      ctx.clients.elastiCache(to),
+      new FailoverGlobalReplicationGroupCommand({
+        GlobalReplicationGroupId: globalId,
+        PrimaryRegion: to,
+        PrimaryReplicationGroupId: target.replicationGroupId,
+      }),
+      { tookEffect: tookEffect(wait) },
     );
-    await waitForChangeThenSettle<GlobalReplicationGroup>(
-      {
-        resource: `global datastore ${globalId}`,
-        read: () => describeGlobal(ctx, to, globalId),
-        describe: (g) => `${g.Status}, primary ${globalPrimaryRegion(g) ?? "none"}`,
-        changed: (g) => g.Status !== "available" || globalPrimaryRegion(g) === to,
-        settled: (g) => g.Status === "available" && globalPrimaryRegion(g) === to,
-        settledText: `available with ${to} primary`,
-        pollMs: 10_000,
-        timeoutMs: 30 * 60_000,
-      },
-      ctx.waitClock(),
-    );
+    await waitForChangeThenSettle(wait, ctx.waitClock());
     return {
       lines: [
         `Global Datastore ${globalId}: primary is now ${to} (was ${from}).`,

@@ -5,6 +5,6 @@ import { listRunbooks } from "../core/runbooks";
 
 export async function run(ctx: Context): Promise<void> {
   const entries = listRunbooks(ctx);
-  ctx.out.document({ runbooks: entries.map(({ name, title }) => ({ name, title })) });
+  ctx.report.succeeded({ runbooks: entries.map(({ name, title }) => ({ name, title })) });
   for (const line of table(entries.map((e) => [e.name, e.title]))) ctx.out.text(line);
 }

@@ -4,6 +4,6 @@ import { readRunbook } from "../core/runbooks";
 
 export async function run(ctx: Context, _options: unknown, name: string): Promise<void> {
   const { entry, text } = readRunbook(ctx, name);
-  ctx.out.document({ name: entry.name, title: entry.title, markdown: text });
+  ctx.report.succeeded({ name: entry.name, title: entry.title, markdown: text });
   if (!ctx.out.json) ctx.rt.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }

@@ -10,9 +10,9 @@ import {
   type ReplicationGroup,
 } from "@aws-sdk/client-elasticache";
 import type { Context } from "../core/context";
-import { UsageError } from "../core/errors";
+import { NotFoundError, UsageError } from "../core/errors";
 import { driftNotice, executePlan } from "../core/plan";
-import { waitForChangeThenSettle } from "../core/waiter";
+import { tookEffect, waitForChangeThenSettle, type WaitSpec } from "../core/waiter";
 
 export interface ScaleCacheOptions {
   readonly replicas?: number;
@@ -27,7 +27,7 @@ export async function run(ctx: Context, options: ScaleCacheOptions): Promise<voi
   if ((options.replicas === undefined) === (options.nodeType === undefined)) {
     throw new UsageError("Pass exactly one of --replicas <n> or --node-type <type>.");
   }
-  if (options.nodeType !== undefined && !/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(options.nodeType)) {
+  if (options.nodeType !== undefined && !/^cache\.[a-z0-9-]{1,30}\.[a-z0-9]{1,20}$/.test(options.nodeType)) {
     throw new UsageError(
       `--node-type ${options.nodeType} is not a cache node type; use one like cache.r7g.large.`,
     );
@@ -38,11 +38,18 @@ export async function run(ctx: Context, options: ScaleCacheOptions): Promise<voi
   const id = cache.replicationGroupId;
   const label = `cache ${id} (${region})`;
   const describe = async () => {
-    const response = await ctx.call(label, () =>
-      ctx.clients.elastiCache(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })),
+    const response = await ctx.send(
+      label,
+      ctx.clients.elastiCache(region),
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
     );
     const group = response.ReplicationGroups?.[0];
-    if (!group) throw new UsageError(`${label} was not found: check the manifest matches what is deployed.`);
+    if (!group)
+      throw new NotFoundError(
+        `${label} was not found: check the manifest matches what is deployed.`,
+        label,
+        region,
+      );
     return group;
   };
   const before = await describe();
@@ -58,6 +65,10 @@ export async function run(ctx: Context, options: ScaleCacheOptions): Promise<voi
       : `Change ${id} node type from ${before.CacheNodeType} to ${options.nodeType}`,
     region,
     target: id,
+    check: label,
+    noop: matches(before)
+      ? `${id} already has ${byReplicas ? `${currentReplicas} replicas` : `node type ${before.CacheNodeType}`}`
+      : undefined,
     impact: [
       byReplicas
         ? "Replicas are added or removed online; reads shift between nodes."
@@ -65,11 +76,6 @@ export async function run(ctx: Context, options: ScaleCacheOptions): Promise<voi
     ],
     checks: [
       { name: "cache available", ok: before.Status === "available", detail: `status ${before.Status}` },
-      {
-        name: "differs from now",
-        ok: !matches(before),
-        detail: byReplicas ? `${currentReplicas} replicas` : `${before.CacheNodeType}`,
-      },
       ...(byReplicas && options.replicas === 0 && before.AutomaticFailover === "enabled"
         ? [
             {
@@ -90,36 +96,37 @@ export async function run(ctx: Context, options: ScaleCacheOptions): Promise<voi
   };
   await executePlan(ctx, plan, async () => {
     const client = ctx.clients.elastiCache(region);
-    await ctx.call(label, () => {
-      if (!byReplicas) {
-        return client.send(
-          new ModifyReplicationGroupCommand({
-            ReplicationGroupId: id,
-            CacheNodeType: options.nodeType,
-            ApplyImmediately: true,
-          }),
-        );
-      }
-      const input = { ReplicationGroupId: id, NewReplicaCount: options.replicas, ApplyImmediately: true };
-      return (options.replicas as number) > currentReplicas
-        ? client.send(new IncreaseReplicaCountCommand(input))
-        : client.send(new DecreaseReplicaCountCommand(input));
-    });
-    const { state } = await waitForChangeThenSettle<ReplicationGroup>(
-      {
-        resource: label,
-        read: describe,
-        describe: (g) => `${g.Status}, ${replicaCount(g)} replicas, ${g.CacheNodeType}`,
-        changed: (g) => g.Status !== "available" || matches(g),
-        settled: (g) => g.Status === "available" && matches(g),
-        settledText: byReplicas
-          ? `available with ${options.replicas} replicas`
-          : `available as ${options.nodeType}`,
-        pollMs: 15_000,
-        timeoutMs: 90 * 60_000,
-      },
-      ctx.waitClock(),
-    );
+    const wait: WaitSpec<ReplicationGroup> = {
+      resource: label,
+      read: describe,
+      describe: (g) => `${g.Status}, ${replicaCount(g)} replicas, ${g.CacheNodeType}`,
+      changed: (g) => g.Status !== "available" || matches(g),
+      settled: (g) => g.Status === "available" && matches(g),
+      settledText: byReplicas
+        ? `available with ${options.replicas} replicas`
+        : `available as ${options.nodeType}`,
+      pollMs: 15_000,
+      timeoutMs: 90 * 60_000,
+    };
+    const sendOptions = { tookEffect: tookEffect(wait) };
+    const input = { ReplicationGroupId: id, NewReplicaCount: options.replicas, ApplyImmediately: true };
+    if (!byReplicas) {
+      await ctx.send(
+        label,
+        client,
+        new ModifyReplicationGroupCommand({
+          ReplicationGroupId: id,
+          CacheNodeType: options.nodeType,
+          ApplyImmediately: true,
+        }),
+        sendOptions,
+      );
+    } else if ((options.replicas as number) > currentReplicas) {
+      await ctx.send(label, client, new IncreaseReplicaCountCommand(input), sendOptions);
+    } else {
+      await ctx.send(label, client, new DecreaseReplicaCountCommand(input), sendOptions);
+    }
+    const { state } = await waitForChangeThenSettle(wait, ctx.waitClock());
     return {
       lines: [`${id} is available: ${replicaCount(state)} replicas, ${state.CacheNodeType}.`],
       data: { cache: id, region, replicas: replicaCount(state), nodeType: state.CacheNodeType },

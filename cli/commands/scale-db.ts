@@ -14,7 +14,7 @@ import {
 } from "../core/database";
 import { UsageError } from "../core/errors";
 import { driftNotice, executePlan } from "../core/plan";
-import { waitForChangeThenSettle } from "../core/waiter";
+import { tookEffect, waitForChangeThenSettle, type WaitSpec } from "../core/waiter";
 
 export interface ScaleDbOptions {
   readonly class: string;
@@ -23,7 +23,7 @@ export interface ScaleDbOptions {
 }
 
 export async function run(ctx: Context, options: ScaleDbOptions): Promise<void> {
-  if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(options.class)) {
+  if (!/^db\.[a-z0-9-]{1,30}\.[a-z0-9]{1,20}$/.test(options.class)) {
     throw new UsageError(`--class ${options.class} is not a DB instance class; use one like db.r7g.xlarge.`);
   }
   const region = ctx.region();
@@ -36,6 +36,8 @@ export async function run(ctx: Context, options: ScaleDbOptions): Promise<void> 
     action: `Change ${instance.id} from ${before.DBInstanceClass} to ${options.class}`,
     region,
     target: instance.id,
+    check: label,
+    noop: before.DBInstanceClass === options.class ? `${instance.id} already is ${options.class}` : undefined,
     impact: [
       before.MultiAZ
         ? "Multi-AZ: the standby is modified first, then a failover (about a minute of write errors)."
@@ -50,11 +52,6 @@ export async function run(ctx: Context, options: ScaleDbOptions): Promise<void> 
         ok: before.DBInstanceStatus === "available",
         detail: `status ${before.DBInstanceStatus}`,
       },
-      {
-        name: "class differs",
-        ok: before.DBInstanceClass !== options.class,
-        detail: `current ${before.DBInstanceClass}`,
-      },
     ],
     steps: [
       `ModifyDBInstance ${instance.id} DBInstanceClass=${options.class} ApplyImmediately=true`,
@@ -63,28 +60,30 @@ export async function run(ctx: Context, options: ScaleDbOptions): Promise<void> 
     notices: [driftNotice(ctx, ctx.manifest().configFields.databaseInstanceClass)],
   };
   await executePlan(ctx, plan, async () => {
-    await ctx.call(label, () =>
-      ctx.clients.rds(region).send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: instance.id,
-          DBInstanceClass: options.class,
-          ApplyImmediately: true,
-        }),
-      ),
+    const wait: WaitSpec<DBInstance> = {
+      resource: label,
+      read: () => describeInstance(ctx, region, instance.id),
+      describe: (i) => `${i.DBInstanceStatus}, class ${i.DBInstanceClass}`,
+      changed: (i) =>
+        i.DBInstanceStatus !== "available" ||
+        i.DBInstanceClass === options.class ||
+        i.PendingModifiedValues?.DBInstanceClass === options.class,
+      settled: (i) => i.DBInstanceStatus === "available" && i.DBInstanceClass === options.class,
+      settledText: `available as ${options.class}`,
+      pollMs: 15_000,
+      timeoutMs: 90 * 60_000,
+    };
+    await ctx.send(
+      label,
+      ctx.clients.rds(region),
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: instance.id,
+        DBInstanceClass: options.class,
+        ApplyImmediately: true,
+      }),
+      { tookEffect: tookEffect(wait) },
     );
-    const { state } = await waitForChangeThenSettle<DBInstance>(
-      {
-        resource: label,
-        read: () => describeInstance(ctx, region, instance.id),
-        describe: (i) => `${i.DBInstanceStatus}, class ${i.DBInstanceClass}`,
-        changed: (i) => i.DBInstanceStatus !== "available" || i.DBInstanceClass === options.class,
-        settled: (i) => i.DBInstanceStatus === "available" && i.DBInstanceClass === options.class,
-        settledText: `available as ${options.class}`,
-        pollMs: 15_000,
-        timeoutMs: 90 * 60_000,
-      },
-      ctx.waitClock(),
-    );
+    const { state } = await waitForChangeThenSettle(wait, ctx.waitClock());
     return {
       lines: [`${instance.id} is available as ${state.DBInstanceClass}.`],
       data: { instance: instance.id, region, from: before.DBInstanceClass, to: state.DBInstanceClass },

@@ -3,7 +3,7 @@
  * primary) to another region of the environment, encrypted with that region's KMS key.
  */
 import type { Context } from "../core/context";
-import { UsageError } from "../core/errors";
+import { NotFoundError, UsageError } from "../core/errors";
 import { executePlan } from "../core/plan";
 import {
   destinationKmsKey,
@@ -19,15 +19,27 @@ export interface SnapshotCopyOptions {
   readonly wait?: boolean;
 }
 
+/** An RDS snapshot identifier (automated ones start with `rds:`): checked before anything is sent. */
+const SNAPSHOT_ID = /^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/;
+
 export async function run(ctx: Context, options: SnapshotCopyOptions, snapshotId: string): Promise<void> {
+  if (snapshotId.length > 255 || !SNAPSHOT_ID.test(snapshotId)) {
+    throw new UsageError(
+      `<snapshot-id> ${snapshotId.length > 60 ? `${snapshotId.slice(0, 60)}…` : snapshotId} is not an RDS snapshot identifier ` +
+        "(up to 255 letters, digits and single hyphens, starting with a letter; `rds:` for automated ones): " +
+        "copy one from `skyline snapshot list`.",
+    );
+  }
   const region = ctx.region();
   if (options.to === region)
     throw new UsageError(`--to ${region} is the snapshot's own region; pick another.`);
   const kmsKeyId = destinationKmsKey(ctx, options.to, "--to");
   const snapshot = await readSnapshot(ctx, region, snapshotId);
   if (!snapshot) {
-    throw new UsageError(
+    throw new NotFoundError(
       `${snapshotLabel(snapshotId, region)} was not found: list them with \`skyline snapshot list --region ${region}\`.`,
+      snapshotLabel(snapshotId, region),
+      region,
     );
   }
   const existing = await readSnapshot(ctx, options.to, snapshotId);
@@ -36,15 +48,20 @@ export async function run(ctx: Context, options: SnapshotCopyOptions, snapshotId
     action: `Copy snapshot ${snapshotId} from ${region} to ${options.to}`,
     region: options.to,
     target: snapshotId,
+    noop:
+      existing && existing.Status !== "failed"
+        ? `${snapshotLabel(snapshotId, options.to)} already exists (${existing.Status})`
+        : undefined,
+    check: snapshotLabel(snapshotId, options.to),
     impact: [
       `A new encrypted snapshot in ${options.to} (KMS key ${kmsKeyId}); cross-region transfer is billed.`,
     ],
     checks: [
       { name: "source available", ok: snapshot.Status === "available", detail: `status ${snapshot.Status}` },
       {
-        name: `no snapshot of that name in ${options.to}`,
-        ok: existing === undefined,
-        detail: existing ? `already exists (${existing.Status})` : "none",
+        name: `no failed snapshot of that name in ${options.to}`,
+        ok: existing?.Status !== "failed",
+        detail: existing ? `exists (${existing.Status})` : "none",
       },
     ],
     steps: [

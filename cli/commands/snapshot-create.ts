@@ -11,6 +11,7 @@ import { UsageError } from "../core/errors";
 import { executePlan } from "../core/plan";
 import {
   destinationKmsKey,
+  readSnapshot,
   snapshotLabel,
   snapshotName,
   snapshotTags,
@@ -28,7 +29,16 @@ export interface SnapshotCreateOptions {
   readonly reason?: string;
 }
 
+/** RDS tag values: at most 256 characters of letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
 export async function run(ctx: Context, options: SnapshotCreateOptions): Promise<void> {
+  const reason = options.reason ?? "manual";
+  if (!TAG_VALUE.test(reason)) {
+    throw new UsageError(
+      `--reason must be 1 to 256 letters, digits, spaces or _ . : / = + - @ (it becomes an RDS tag value); got ${reason.length} characters.`,
+    );
+  }
   const manifest = ctx.manifest();
   const region = ctx.region();
   const instance = instanceByRole(manifest, region, options.role ?? "writer");
@@ -44,6 +54,7 @@ export async function run(ctx: Context, options: SnapshotCreateOptions): Promise
     action: `Create manual snapshot ${name} of ${instance.id}${options.copyTo ? ` and copy it to ${options.copyTo}` : ""}`,
     region,
     target: instance.id,
+    check: `${snapshotLabel(name, region)}${options.copyTo ? ` and its copy in ${options.copyTo}` : ""}`,
     impact: [
       "No downtime (single-AZ instances pause I/O briefly while the snapshot starts).",
       `Manual snapshots are kept until deleted (\`skyline snapshot prune\`)${options.copyTo ? `; the copy is encrypted with ${kmsKeyId} in ${options.copyTo}` : ""}.`,
@@ -64,14 +75,15 @@ export async function run(ctx: Context, options: SnapshotCreateOptions): Promise
   };
 
   await executePlan(ctx, plan, async () => {
-    await ctx.call(dbLabel(instance.id, region), () =>
-      ctx.clients.rds(region).send(
-        new CreateDBSnapshotCommand({
-          DBSnapshotIdentifier: name,
-          DBInstanceIdentifier: instance.id,
-          Tags: snapshotTags(manifest, instance.id, options.reason ?? "manual"),
-        }),
-      ),
+    await ctx.send(
+      dbLabel(instance.id, region),
+      ctx.clients.rds(region),
+      new CreateDBSnapshotCommand({
+        DBSnapshotIdentifier: name,
+        DBInstanceIdentifier: instance.id,
+        Tags: snapshotTags(manifest, instance.id, options.reason ?? "manual"),
+      }),
+      { tookEffect: async () => (await readSnapshot(ctx, region, name)) !== undefined },
     );
     const lines = [`Snapshot ${name} started in ${region}.`];
     const data: Record<string, unknown> = {

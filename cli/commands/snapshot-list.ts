@@ -37,7 +37,7 @@ export async function run(ctx: Context): Promise<void> {
       });
     }
   }
-  ctx.out.document({ environment: manifest.environment, snapshots: rows });
+  ctx.report.succeeded({ snapshots: rows });
   if (rows.length === 0) {
     ctx.out.text(`No snapshots of ${manifest.environment} databases in ${regions.join(", ")}.`);
     return;

@@ -41,24 +41,17 @@ export async function run(ctx: Context, options: SnapshotPruneOptions): Promise<
   const manual = await listSnapshots(ctx, region, "manual");
   const candidates = manual.filter(createdBySkyline);
   const doomed = selectForDeletion(candidates, ctx.rt.now(), options.keepDays, options.keepLast);
-  if (doomed.length === 0) {
-    ctx.out.text(
-      `Nothing to prune in ${region}: ${candidates.length} skyline snapshots, all within --keep-last ${options.keepLast} / --keep-days ${options.keepDays}.`,
-    );
-    ctx.out.document({
-      command: "snapshot prune",
-      region,
-      outcome: "nothing-to-do",
-      candidates: candidates.length,
-    });
-    return;
-  }
   const ids = doomed.map((s) => s.DBSnapshotIdentifier as string);
   const plan = {
     command: "snapshot prune",
     action: `Delete ${ids.length} of ${candidates.length} skyline-created manual snapshots in ${region}`,
     region,
-    target: ids.join(", "),
+    target: ids.length ? ids.join(", ") : `skyline snapshots in ${region}`,
+    noop:
+      ids.length === 0
+        ? `all ${candidates.length} skyline snapshots in ${region} are within --keep-last ${options.keepLast} / --keep-days ${options.keepDays}`
+        : undefined,
+    check: `snapshots ${ids.join(", ")} (${region})`,
     impact: [
       "Deleted snapshots cannot be restored from. Automated and snapshots not created by skyline are untouched.",
       `Kept: the ${Math.max(1, options.keepLast)} newest and any younger than ${options.keepDays} days.`,
@@ -72,8 +65,16 @@ export async function run(ctx: Context, options: SnapshotPruneOptions): Promise<
     plan,
     async () => {
       for (const id of ids) {
-        await ctx.call(snapshotLabel(id, region), () =>
-          ctx.clients.rds(region).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })),
+        await ctx.send(
+          snapshotLabel(id, region),
+          ctx.clients.rds(region),
+          new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }),
+          {
+            tookEffect: async () => {
+              const s = await readSnapshot(ctx, region, id);
+              return s === undefined || s.Status === "deleting";
+            },
+          },
         );
       }
       for (const id of ids) {

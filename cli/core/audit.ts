@@ -1,32 +1,21 @@
 /**
- * Records every executed operation twice: a CloudWatch metric in `Skyline/Operations` (so dashboards
- * and alarms see on-call actions next to their effects) and one JSON line in a local audit log
- * (default `~/.skyline/audit.jsonl`, `SKYLINE_AUDIT_LOG` overrides). A failure to record is a
- * warning, never a reason to report a completed operation as failed.
+ * Where the journal goes and the `Skyline/Operations` metric it puts. The journal itself
+ * (started / sent / outcome lines) is journal.ts; this module only knows the audit log's path, the
+ * operator's name and the metric's shape, so dashboards and alarms see on-call actions next to
+ * their effects.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import type { Context } from "./context";
 
 export const AUDIT_NAMESPACE = "Skyline/Operations";
 
-export interface AuditEvent {
-  readonly command: string;
-  readonly region: string;
-  readonly target: string;
-  readonly outcome: "succeeded" | "failed";
-  readonly durationMs: number;
-  readonly details?: Record<string, unknown>;
-  readonly error?: string;
-}
-
 export function auditLogPath(env: Readonly<Record<string, string | undefined>>, home: string): string {
   return env.SKYLINE_AUDIT_LOG || join(home, ".skyline", "audit.jsonl");
 }
 
-function operator(env: Readonly<Record<string, string | undefined>>): string {
+export function operator(env: Readonly<Record<string, string | undefined>>): string {
   try {
     return userInfo().username;
   } catch {
@@ -34,51 +23,56 @@ function operator(env: Readonly<Record<string, string | undefined>>): string {
   }
 }
 
-export async function recordAudit(ctx: Context, event: AuditEvent): Promise<void> {
-  const manifest = ctx.manifest();
-  const line = {
-    time: new Date(ctx.rt.now()).toISOString(),
-    operator: operator(ctx.rt.env),
-    app: manifest.app,
-    environment: manifest.environment,
-    ...event,
-  };
-  const path = auditLogPath(ctx.rt.env, ctx.rt.homedir);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    appendFileSync(path, `${JSON.stringify(line)}\n`);
-  } catch (error) {
-    ctx.out.warn(
-      `could not write the audit log ${path} (${(error as Error).message}); set SKYLINE_AUDIT_LOG.`,
-    );
-  }
+/**
+ * `Operations` (count, by Environment, Command, Outcome) and, with a duration, `OperationDuration`
+ * (seconds, by Environment, Command) in the region acted on. Outcome is `started`, `succeeded`,
+ * `failed` or `interrupted`. Never throws: a failure is a warning.
+ */
+export async function putOperationMetric(
+  ctx: Context,
+  region: string,
+  command: string,
+  outcome: string,
+  durationMs?: number,
+): Promise<void> {
+  const environment = ctx.manifest().environment;
   const dimensions = [
-    { Name: "Environment", Value: manifest.environment },
-    { Name: "Command", Value: event.command },
+    { Name: "Environment", Value: environment },
+    { Name: "Command", Value: command },
   ];
   try {
-    await ctx.call(`metric ${AUDIT_NAMESPACE} (${event.region})`, () =>
-      ctx.clients.cloudWatch(event.region).send(
-        new PutMetricDataCommand({
-          Namespace: AUDIT_NAMESPACE,
-          MetricData: [
-            {
-              MetricName: "Operations",
-              Dimensions: [...dimensions, { Name: "Outcome", Value: event.outcome }],
-              Value: 1,
-              Unit: "Count",
-            },
-            {
-              MetricName: "OperationDuration",
-              Dimensions: dimensions,
-              Value: event.durationMs / 1000,
-              Unit: "Seconds",
-            },
-          ],
-        }),
-      ),
+    await ctx.send(
+      `metric ${AUDIT_NAMESPACE} (${region})`,
+      ctx.clients.cloudWatch(region),
+      new PutMetricDataCommand({
+        Namespace: AUDIT_NAMESPACE,
+        MetricData: [
+          {
+            MetricName: "Operations",
+            Dimensions: [...dimensions, { Name: "Outcome", Value: outcome }],
+            Value: 1,
+            Unit: "Count",
+          },
+          ...(durationMs === undefined
+            ? []
+            : [
+                {
+                  MetricName: "OperationDuration",
+                  Dimensions: dimensions,
+                  Value: durationMs / 1000,
+                  Unit: "Seconds" as const,
+                },
+              ]),
+        ],
+      }),
     );
   } catch (error) {
-    ctx.out.warn(`could not record the ${AUDIT_NAMESPACE} metric: ${(error as Error).message}`);
+    // A lost answer is not worth the long sentence meant for changes: the metric is best-effort.
+    const kind = (error as { kind?: string }).kind;
+    ctx.out.warn(
+      kind === "outcome-unknown"
+        ? `no answer from CloudWatch for the ${AUDIT_NAMESPACE} metric (${outcome}); it may or may not be recorded. The journal file has the record.`
+        : `could not record the ${AUDIT_NAMESPACE} metric: ${(error as Error).message}`,
+    );
   }
 }

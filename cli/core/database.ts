@@ -3,9 +3,9 @@
  * scale and status.
  */
 import { DescribeDBInstancesCommand, type DBInstance } from "@aws-sdk/client-rds";
-import type { DatabaseInstanceManifest, OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import type { DatabaseInstanceManifest, OpsManifest } from "../../manifest/schema";
 import type { Context } from "./context";
-import { UsageError } from "./errors";
+import { NotFoundError, UsageError } from "./errors";
 
 export type InstanceRole = DatabaseInstanceManifest["role"];
 
@@ -32,13 +32,17 @@ export function instanceByRole(
 }
 
 export async function describeInstance(ctx: Context, region: string, id: string): Promise<DBInstance> {
-  const response = await ctx.call(dbLabel(id, region), () =>
-    ctx.clients.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+  const response = await ctx.send(
+    dbLabel(id, region),
+    ctx.clients.rds(region),
+    new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
   );
   const instance = response.DBInstances?.[0];
   if (!instance) {
-    throw new UsageError(
+    throw new NotFoundError(
       `${dbLabel(id, region)} was not found: check that the manifest matches what is deployed.`,
+      dbLabel(id, region),
+      region,
     );
   }
   return instance;

@@ -1,167 +1,207 @@
 /**
- * The API record's Route 53 failover chain (constructs/dns-failover) as the CLI reads it: the regions
- * in order from the records themselves, each health check's two switches, its checkers' view, and
- * where Route 53 sends traffic now. Shared by `failover dns` and `status`.
+ * Where the API's traffic goes, and moving it, on the data plane only (issue 13): each region's
+ * traffic switch is a CloudWatch alarm with a copy in every other region (global stack,
+ * constructs/dns-failover/traffic-switch.ts); Route 53's health checkers read those alarms and the
+ * endpoints, and its DNS answers follow. skyline reads and sets the copies with CloudWatch calls in
+ * regions that are up and reads the answer with a DNS lookup: never Route 53's API, whose control
+ * plane is in us-east-1. Shared by `failover dns`, `failover region` and `status`.
  */
 import {
-  GetHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  type ResourceRecordSet,
-} from "@aws-sdk/client-route-53";
+  DescribeAlarmsCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from "@aws-sdk/client-cloudwatch";
+import type { OpsManifest } from "../../manifest/schema";
+import { AwsCallError } from "./aws-errors";
 import type { Context } from "./context";
 import { UsageError } from "./errors";
+import type { Outage } from "./outage";
+import { resolveAddresses } from "./resolve";
 
-const fqdn = (name: string): string => (name.endsWith(".") ? name : `${name}.`);
+export type CopyState = "ALARM" | "OK" | "INSUFFICIENT_DATA" | "missing" | "unreachable";
 
-export async function hostedZoneId(ctx: Context, zoneName: string): Promise<string> {
-  const response = await ctx.call(`hosted zone ${zoneName}`, () =>
-    ctx.clients.route53().send(new ListHostedZonesByNameCommand({ DNSName: zoneName, MaxItems: 1 })),
-  );
-  const zone = response.HostedZones?.find((z) => z.Name === fqdn(zoneName));
-  if (!zone?.Id)
-    throw new UsageError(
-      `hosted zone ${zoneName} was not found: check global.hostedZoneName in the manifest.`,
-    );
-  return zone.Id.replace("/hostedzone/", "");
+export interface SwitchCopy {
+  readonly host: string;
+  readonly state: CopyState;
 }
 
-async function failoverRecords(
-  ctx: Context,
-  hostedZoneId: string,
-  recordName: string,
-): Promise<ResourceRecordSet[]> {
-  const response = await ctx.call(`record ${recordName}`, () =>
-    ctx.clients.route53().send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        StartRecordName: recordName,
-        MaxItems: 20,
-      }),
-    ),
-  );
-  return (response.ResourceRecordSets ?? []).filter((r) => r.Name === fqdn(recordName) && r.Failover);
-}
-
-/** Share of Route 53 checkers reporting success (0..1): the endpoint's real health, never inverted. */
-export async function passingShare(ctx: Context, healthCheckId: string): Promise<number> {
-  const response = await ctx.call(`health check ${healthCheckId}`, () =>
-    ctx.clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
-  );
-  const observations = response.HealthCheckObservations ?? [];
-  if (observations.length === 0) return 0;
-  return (
-    observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length / observations.length
-  );
-}
-
-/** Route 53 considers an endpoint healthy when more than 18 % of its checkers report it healthy. */
-export const ROUTE53_HEALTHY_SHARE = 0.18;
-
-/** The two switches of a health check: both on means Route 53 considers it always unhealthy. */
-export interface CheckSwitches {
-  readonly disabled: boolean;
-  readonly inverted: boolean;
-}
-
-export const FORCED_OUT: CheckSwitches = { disabled: true, inverted: true };
-export const REAL_HEALTH: CheckSwitches = { disabled: false, inverted: false };
-
-export async function checkSwitches(ctx: Context, healthCheckId: string): Promise<CheckSwitches> {
-  const response = await ctx.call(`health check ${healthCheckId}`, () =>
-    ctx.clients.route53().send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),
-  );
-  const config = response.HealthCheck?.HealthCheckConfig;
-  return { disabled: config?.Disabled === true, inverted: config?.Inverted === true };
-}
-
-export const same = (a: CheckSwitches, b: CheckSwitches) =>
-  a.disabled === b.disabled && a.inverted === b.inverted;
-
-export function describeSwitches(s: CheckSwitches): string {
-  if (same(s, FORCED_OUT)) return "forced out";
-  if (same(s, REAL_HEALTH)) return "real health";
-  return s.disabled ? "disabled (always healthy)" : "inverted";
-}
-
-/** One region of the failover chain, in the order Route 53 falls through them. */
-export interface ChainLink {
+/** One region's switch as the reachable copies show it. */
+export interface RegionSwitch {
   readonly region: string;
-  readonly healthCheckId: string;
+  readonly alarmName: string;
+  readonly copies: readonly SwitchCopy[];
+  /** Any readable copy in ALARM: Route 53 treats the region as unhealthy. */
+  readonly forcedOut: boolean;
 }
 
-/** Levels of aliases followed at most: far more regions than any config has. */
-const MAX_LEVELS = 16;
+type Switches = NonNullable<NonNullable<OpsManifest["global"]>["trafficSwitch"]>;
 
-/** The regions `recordName` fails over through, in order, read from the records themselves. */
-export async function failoverChain(
-  ctx: Context,
-  hostedZoneId: string,
-  recordName: string,
-): Promise<ChainLink[]> {
-  const chain: ChainLink[] = [];
-  let name = recordName;
-  for (let level = 0; level < MAX_LEVELS; level++) {
-    const records = await failoverRecords(ctx, hostedZoneId, name);
-    const primary = records.find((r) => r.Failover === "PRIMARY");
-    const secondary = records.find((r) => r.Failover === "SECONDARY");
-    if (!primary?.HealthCheckId || !primary.SetIdentifier || !secondary?.SetIdentifier) {
-      throw new UsageError(
-        `${name} has no PRIMARY record with a health check and a SECONDARY record; check the global stack is applied.`,
-      );
-    }
-    chain.push({ region: primary.SetIdentifier, healthCheckId: primary.HealthCheckId });
-    if (secondary.HealthCheckId) {
-      chain.push({ region: secondary.SetIdentifier, healthCheckId: secondary.HealthCheckId });
-      return chain;
-    }
-    const next = secondary.AliasTarget?.DNSName?.replace(/\.$/, "");
-    if (!next) {
-      throw new UsageError(
-        `The SECONDARY record of ${name} has neither a health check nor an alias to the next failover level; check the global stack is applied.`,
-      );
-    }
-    name = next;
+/** The manifest's switches, or a UsageError saying why there are none. */
+export function switchesOf(manifest: OpsManifest): Switches {
+  const switches = manifest.global?.trafficSwitch;
+  if (!switches) {
+    throw new UsageError(
+      `The ${manifest.environment} manifest has no traffic switch: ` +
+        (manifest.global
+          ? "it has one region, so there is nowhere to move traffic."
+          : "it has no global stack."),
+    );
   }
-  throw new UsageError(
-    `${recordName}: more than ${MAX_LEVELS} failover levels; check the global stack is applied.`,
-  );
+  return switches;
 }
 
-/** One region of the chain as Route 53 judges it now. */
-export interface TrafficLink extends ChainLink {
-  readonly switches: CheckSwitches;
-  /** Share of checkers reporting success; null while the check is disabled (no checkers). */
-  readonly passing: number | null;
-  /** Whether Route 53 considers the region healthy, switches applied. */
-  readonly healthy: boolean;
+/** The failover chain: the regions in the order Route 53 falls through them. */
+export function failoverOrder(manifest: OpsManifest): string[] {
+  return [...(manifest.global?.failoverOrder ?? [manifest.primaryRegion])];
 }
 
 /**
- * Where `recordName` sends traffic: the first region of the chain that Route 53 considers healthy
- * (a disabled check counts as healthy, an inverted one the other way round); when none is, Route 53
- * answers with the primary.
+ * Every region's switch, read with one DescribeAlarms per reachable host region. A copy in a
+ * region that is down (or declared down) is `unreachable`; Route 53 then counts it as healthy.
  */
-export async function dnsTraffic(
+export async function readSwitches(
   ctx: Context,
-  zoneName: string,
-  recordName: string,
-): Promise<{ record: string; serving: string; allUnhealthy: boolean; regions: TrafficLink[] }> {
-  const chain = await failoverChain(ctx, await hostedZoneId(ctx, zoneName), recordName);
-  const regions = await Promise.all(
-    chain.map(async (link): Promise<TrafficLink> => {
-      const switches = await checkSwitches(ctx, link.healthCheckId);
-      const passing = switches.disabled ? null : await passingShare(ctx, link.healthCheckId);
-      const real = passing === null ? true : passing > ROUTE53_HEALTHY_SHARE;
-      return { ...link, switches, passing, healthy: switches.inverted ? !real : real };
+  manifest: OpsManifest,
+  outage: Outage,
+): Promise<RegionSwitch[]> {
+  const switches = switchesOf(manifest);
+  const hosts = [...new Set(Object.values(switches.regions).flatMap((s) => s.hostRegions))];
+  const states = new Map<string, Map<string, CopyState>>();
+  // A host that does not answer (and was not declared down) shows its copies as unreachable: the
+  // others still tell where traffic goes.
+  await Promise.all(
+    outage.filter(hosts).map(async (host) => {
+      const names = Object.values(switches.regions)
+        .filter((s) => s.hostRegions.includes(host))
+        .map((s) => s.alarmName);
+      try {
+        const page = await ctx.send(
+          `traffic switches in ${host}`,
+          ctx.clients.cloudWatch(host),
+          new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm"] }),
+        );
+        const found = new Map<string, CopyState>(names.map((n) => [n, "missing"]));
+        for (const a of page.MetricAlarms ?? []) {
+          if (a.AlarmName) found.set(a.AlarmName, (a.StateValue ?? "INSUFFICIENT_DATA") as CopyState);
+        }
+        states.set(host, found);
+      } catch (error) {
+        // Only AWS's own failures make a host unreadable; an interruption still stops the run.
+        if (!(error instanceof AwsCallError)) throw error;
+        ctx.out.warn(`could not read the traffic switches in ${host}: ${error.message}`);
+      }
     }),
   );
-  const serving = regions.find((r) => r.healthy);
-  return {
-    record: recordName,
-    serving: (serving ?? regions[0]).region,
-    allUnhealthy: serving === undefined,
-    regions,
-  };
+  return failoverOrder(manifest).map((region) => {
+    const s = switches.regions[region];
+    const copies = s.hostRegions.map((host) => ({
+      host,
+      state: states.get(host)?.get(s.alarmName) ?? ("unreachable" as const),
+    }));
+    return { region, alarmName: s.alarmName, copies, forcedOut: copies.some((c) => c.state === "ALARM") };
+  });
+}
+
+/** One switch change: force `region` out, or let it serve. */
+export interface SwitchChange {
+  readonly region: string;
+  readonly out: boolean;
+}
+
+/**
+ * The changes that send traffic to `target`, in the order that moves it once: the target's own
+ * switch cleared first (so it can answer), then the regions ahead of it forced out, nearest first
+ * (never sending traffic through a region in between), then the regions after it cleared.
+ */
+export function changesToward(current: readonly RegionSwitch[], target: string): SwitchChange[] {
+  const index = current.findIndex((s) => s.region === target);
+  const needsClear = (s: RegionSwitch) => s.copies.some((c) => c.state === "ALARM");
+  const needsOut = (s: RegionSwitch) =>
+    s.copies.some((c) => c.state !== "ALARM" && c.state !== "unreachable");
+  return [
+    ...(needsClear(current[index]) ? [{ region: target, out: false }] : []),
+    ...current
+      .slice(0, index)
+      .reverse()
+      .filter(needsOut)
+      .map((s) => ({ region: s.region, out: true })),
+    ...current
+      .slice(index + 1)
+      .filter(needsClear)
+      .map((s) => ({ region: s.region, out: false })),
+  ];
+}
+
+/**
+ * Sets one region's switch in every reachable host: `ForcedOut` 1 and ALARM, or 0 and OK. The
+ * datapoint keeps the state (the alarm ignores missing data); SetAlarmState makes it immediate.
+ * @returns the hosts set and the hosts skipped (declared down)
+ */
+export async function setSwitch(
+  ctx: Context,
+  manifest: OpsManifest,
+  change: SwitchChange,
+  outage: Outage,
+): Promise<{ set: string[]; skipped: string[] }> {
+  const switches = switchesOf(manifest);
+  const s = switches.regions[change.region];
+  const set = outage.filter(s.hostRegions);
+  const skipped = s.hostRegions.filter((h) => !set.includes(h));
+  for (const host of set) {
+    const label = `traffic switch ${s.alarmName} (${host})`;
+    const cw = ctx.clients.cloudWatch(host);
+    await ctx.send(
+      label,
+      cw,
+      new PutMetricDataCommand({
+        Namespace: switches.namespace,
+        MetricData: [
+          {
+            MetricName: switches.metricName,
+            Dimensions: [{ Name: switches.dimension, Value: s.dimensionValue }],
+            Value: change.out ? 1 : 0,
+            Unit: "Count",
+          },
+        ],
+      }),
+    );
+    await ctx.send(
+      label,
+      cw,
+      new SetAlarmStateCommand({
+        AlarmName: s.alarmName,
+        StateValue: change.out ? "ALARM" : "OK",
+        StateReason: change.out
+          ? `skyline: ${change.region} forced out of the failover chain by ${ctx.command}`
+          : `skyline: ${change.region} back in the failover chain (${ctx.command})`,
+      }),
+    );
+  }
+  return { set, skipped };
+}
+
+/** The first region of the chain that is not forced out: where Route 53 sends traffic while it is healthy. */
+export function intendedRegion(current: readonly RegionSwitch[]): string | undefined {
+  return current.find((s) => !s.forcedOut)?.region;
+}
+
+/** Where the origin name answers now, by its addresses against each region's own name. */
+export async function answeringRegion(
+  manifest: OpsManifest,
+  server?: string,
+): Promise<{ region?: string; addresses: string[]; error?: string }> {
+  const global = manifest.global;
+  if (!global) return { addresses: [], error: "no global stack" };
+  const origin = await resolveAddresses(global.apiRecordName, server);
+  if ("error" in origin) return { addresses: [], error: origin.error };
+  for (const region of global.failoverOrder) {
+    const own = await resolveAddresses(
+      `${manifest.regions[region].regionCode}.${global.apiRecordName}`,
+      server,
+    );
+    if ("addresses" in own && own.addresses.some((a) => origin.addresses.includes(a))) {
+      return { region, addresses: origin.addresses };
+    }
+  }
+  return { addresses: origin.addresses, error: "the answer matches no region's own name" };
 }

@@ -1,20 +1,16 @@
 /**
  * Read-only health probes shared by `status` and the failover pre-checks: alarms in ALARM,
- * ECS service counts, ALB target health and RDS replica lag. On EKS (a manifest region with
+ * ECS service counts and ALB target health (replica lag: gates.ts). On EKS (a manifest region with
  * `kubernetes` instead of `service`) skyline reads no Kubernetes API: the pods' health is what the
  * ALB's target group says about them.
  */
-import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type {
-  KubernetesManifest,
-  RegionManifest,
-  ServiceManifest,
-} from "../../constructs/runbooks/manifest-schema";
+import type { KubernetesManifest, RegionManifest, ServiceManifest } from "../../manifest/schema";
 import type { Context } from "./context";
 import { UsageError } from "./errors";
 
@@ -27,15 +23,15 @@ export async function alarmsInAlarm(ctx: Context, region: string, entry: RegionM
     const batch = names.slice(i, i + 100);
     let token: string | undefined;
     do {
-      const page = await ctx.call(`alarms in ${region}`, () =>
-        ctx.clients.cloudWatch(region).send(
-          new DescribeAlarmsCommand({
-            AlarmNames: batch,
-            StateValue: "ALARM",
-            AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-            NextToken: token,
-          }),
-        ),
+      const page = await ctx.send(
+        `alarms in ${region}`,
+        ctx.clients.cloudWatch(region),
+        new DescribeAlarmsCommand({
+          AlarmNames: batch,
+          StateValue: "ALARM",
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+          NextToken: token,
+        }),
       );
       for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
         if (a.AlarmName) firing.push(a.AlarmName);
@@ -80,6 +76,19 @@ export function kubectlHint(k: KubernetesManifest): string {
   );
 }
 
+/**
+ * What `deploy status` and `deploy rollback` do on ECS, for an EKS Deployment: its rollout's state
+ * and history, and the undo that puts the previous ReplicaSet back (readiness-gated like any rollout).
+ */
+export function rolloutHint(k: KubernetesManifest): string[] {
+  const target = `deployment/${k.deployment}`;
+  return [
+    `kubectl -n ${k.namespace} rollout status ${target}`,
+    `kubectl -n ${k.namespace} rollout history ${target}`,
+    `kubectl -n ${k.namespace} rollout undo ${target}   # back to the previous revision; add --to-revision=<n> for an older one`,
+  ];
+}
+
 /** Failover pre-check detail on EKS: the healthy targets are the ready pods the ALB can reach. */
 export function kubernetesHealthDetail(k: KubernetesManifest, healthyTargets: number): string {
   return (
@@ -94,8 +103,20 @@ export async function serviceHealth(
   entry: RegionManifest,
 ): Promise<ServiceHealth> {
   const { cluster, service } = ecsService(entry, region, "service health");
-  const response = await ctx.call(`ECS service ${service} (${region})`, () =>
-    ctx.clients.ecs(region).send(new DescribeServicesCommand({ cluster, services: [service] })),
+  return ecsServiceHealth(ctx, region, cluster, service);
+}
+
+/** Counts of any ECS service (the API's or the queue workers'); MISSING when ECS does not know it. */
+export async function ecsServiceHealth(
+  ctx: Context,
+  region: string,
+  cluster: string,
+  service: string,
+): Promise<ServiceHealth> {
+  const response = await ctx.send(
+    `ECS service ${service} (${region})`,
+    ctx.clients.ecs(region),
+    new DescribeServicesCommand({ cluster, services: [service] }),
   );
   const s = response.services?.[0];
   if (!s) {
@@ -125,13 +146,17 @@ export async function targetHealth(
   entry: RegionManifest,
 ): Promise<TargetHealthSummary[]> {
   const elb = ctx.clients.elbv2(region);
-  const groups = await ctx.call(`target groups of ${entry.loadBalancer.name} (${region})`, () =>
-    elb.send(new DescribeTargetGroupsCommand({ Names: entry.loadBalancer.targetGroups })),
+  const groups = await ctx.send(
+    `target groups of ${entry.loadBalancer.name} (${region})`,
+    elb,
+    new DescribeTargetGroupsCommand({ Names: entry.loadBalancer.targetGroups }),
   );
   const result: TargetHealthSummary[] = [];
   for (const group of groups.TargetGroups ?? []) {
-    const health = await ctx.call(`target group ${group.TargetGroupName} (${region})`, () =>
-      elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn })),
+    const health = await ctx.send(
+      `target group ${group.TargetGroupName} (${region})`,
+      elb,
+      new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }),
     );
     const targets = health.TargetHealthDescriptions ?? [];
     result.push({
@@ -141,46 +166,4 @@ export async function targetHealth(
     });
   }
   return result;
-}
-
-/** Window over which replica lag is judged: the max over the last five minutes. */
-export const LAG_WINDOW_MS = 5 * 60_000;
-
-/**
- * Max `ReplicaLag` (seconds) of an RDS replica over the last five minutes, from one-minute maxima.
- * @returns undefined when CloudWatch has no datapoints (callers fail closed)
- */
-export async function maxReplicaLagSeconds(
-  ctx: Context,
-  region: string,
-  instanceId: string,
-): Promise<number | undefined> {
-  const end = new Date(ctx.rt.now());
-  const start = new Date(end.getTime() - LAG_WINDOW_MS);
-  const response = await ctx.call(`ReplicaLag metric of ${instanceId} (${region})`, () =>
-    ctx.clients.cloudWatch(region).send(
-      new GetMetricDataCommand({
-        StartTime: start,
-        EndTime: end,
-        MetricDataQueries: [
-          {
-            Id: "lag",
-            MetricStat: {
-              Metric: {
-                Namespace: "AWS/RDS",
-                MetricName: "ReplicaLag",
-                Dimensions: [{ Name: "DBInstanceIdentifier", Value: instanceId }],
-              },
-              Period: 60,
-              Stat: "Maximum",
-            },
-          },
-        ],
-      }),
-    ),
-  );
-  const values = (response.MetricDataResults ?? []).flatMap((r) => r.Values ?? []);
-  // RDS reports -1 when replication is not running: that is not a usable lag figure.
-  if (values.length === 0 || values.some((v) => v < 0)) return undefined;
-  return Math.max(...values);
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ManifestError, parseManifest, type OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import { ManifestError, parseManifest, type OpsManifest } from "../../manifest/schema";
 import { UsageError } from "./errors";
 
 export const MANIFEST_ROOT = join("cdktf.out", "skyline");
@@ -21,25 +21,35 @@ export interface ManifestLocation {
  * Resolves which manifest to read.
  * @param manifestFlag `--manifest`, wins when given
  * @param env `--env`, else SKYLINE_ENV, else the only environment synthesized
+ * @param envFrom where `env` came from, for the message: `--env` or `SKYLINE_ENV` @default "--env"
  */
 export function locateManifest(
   cwd: string,
   manifestFlag: string | undefined,
   env: string | undefined,
+  envFrom = "--env",
 ): ManifestLocation {
   if (manifestFlag) {
     const path = resolve(cwd, manifestFlag);
     return { path, runbooksDir: join(dirname(path), "runbooks") };
   }
   const root = resolve(cwd, MANIFEST_ROOT);
+  const envs = existsSync(root)
+    ? readdirSync(root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(root, d.name, "manifest.json")))
+        .map((d) => d.name)
+        .sort()
+    : [];
   let chosen = env;
+  if (chosen && !envs.includes(chosen)) {
+    throw new UsageError(
+      envs.length
+        ? `${envFrom} ${chosen}: no such synthesized environment under ${root}; the environments there are: ${envs.join(", ")}. ` +
+            `Use one of them, or run \`npm run synth\` if ${chosen} is new.`
+        : `${envFrom} ${chosen}: no environment is synthesized under ${root}: run \`npm run synth\` first or pass --manifest <path>.`,
+    );
+  }
   if (!chosen) {
-    const envs = existsSync(root)
-      ? readdirSync(root, { withFileTypes: true })
-          .filter((d) => d.isDirectory())
-          .map((d) => d.name)
-          .sort()
-      : [];
     if (envs.length === 0) {
       throw new UsageError(
         `No synthesized manifest under ${root}: run \`npm run synth\` first or pass --manifest <path>.`,

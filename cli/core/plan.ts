@@ -1,11 +1,11 @@
 /**
- * The shape every mutating command follows: build a plan with read-only calls, print it, refuse on a
- * failed pre-check, stop on --dry-run, confirm (prompt on a terminal, --yes otherwise), act, and
- * record the outcome. Commands only supply the plan and the `act` function.
+ * The shape every mutating command follows: build a plan with read-only calls, print it, succeed
+ * without acting when there is nothing to do (a no-op, exit 0), refuse on a failed pre-check, stop on
+ * --dry-run, confirm (prompt on a terminal, --yes otherwise), journal the start, act, and record the
+ * outcome. Commands only supply the plan and the `act` function.
  */
-import { recordAudit } from "./audit";
 import type { Context } from "./context";
-import { CliError, RefusedError } from "./errors";
+import { RefusedError } from "./errors";
 import { formatElapsed } from "./output";
 
 export interface Check {
@@ -30,6 +30,14 @@ export interface Plan {
   readonly steps: readonly string[];
   /** Drift notices and other warnings printed with the plan. @default none */
   readonly notices?: readonly string[];
+  /** What on-call should check if the run dies, for the journal. @default `<target> (<region>)` */
+  readonly check?: string;
+  /**
+   * Set when the live state already is what the command asks for: the plan is shown, nothing is
+   * sent, and the run succeeds (exit 0, outcome "no-op"). Says why, e.g. `already db.r7g.large`.
+   * @default undefined (there is something to do)
+   */
+  readonly noop?: string;
 }
 
 export interface Outcome {
@@ -55,14 +63,19 @@ export interface ExecuteOptions {
   readonly overrideAccepted?: boolean;
   /** Treat as --dry-run even without the flag (commands that are dry-run by default). @default --dry-run */
   readonly dryRun?: boolean;
-  /** Extra typed confirmation that --yes does not skip. @default none */
-  readonly typed?: TypedConfirmation;
+  /** Extra typed confirmations that --yes does not skip, asked in order. @default none */
+  readonly typed?: TypedConfirmation | readonly TypedConfirmation[];
 }
 
 export function printPlan(ctx: Context, plan: Plan, overrideAccepted = false): void {
   const { out } = ctx;
   out.text(out.paint("bold", `Plan: ${plan.action}`));
   out.text(`  where:   ${plan.target} in ${plan.region} (${ctx.manifest().environment})`);
+  // A no-op changes nothing: its impact, pre-checks and steps do not apply.
+  if (plan.noop !== undefined) {
+    out.text();
+    return;
+  }
   for (const line of plan.impact) out.text(`  impact:  ${line}`);
   if (plan.checks.length > 0) out.text("  pre-checks:");
   for (const check of plan.checks) {
@@ -98,7 +111,9 @@ async function confirmTyped(ctx: Context, typed: TypedConfirmation): Promise<voi
     );
   }
   ctx.rt.stderr.write(`${typed.reason}\n`);
-  const answer = (await ctx.rt.prompt(`Type ${typed.expected} to continue: `)).trim();
+  const raw = await ctx.rt.prompt(`Type ${typed.expected} to continue: `);
+  if (raw === null) throw new RefusedError("No answer (input ended); nothing changed.");
+  const answer = raw.trim();
   if (answer !== typed.expected)
     throw new RefusedError(`Typed "${answer}", not "${typed.expected}"; nothing changed.`);
 }
@@ -111,8 +126,9 @@ async function confirm(ctx: Context, plan: Plan): Promise<void> {
         "Review the plan above and re-run with --yes.",
     );
   }
-  const answer = (await ctx.rt.prompt(`Proceed with ${plan.command} on ${plan.target}? Type yes: `)).trim();
-  if (answer.toLowerCase() !== "yes") throw new RefusedError("Not confirmed; nothing changed.");
+  const answer = await ctx.rt.prompt(`Proceed with ${plan.command} on ${plan.target}? Type yes: `);
+  if (answer === null) throw new RefusedError("No answer (input ended); nothing changed.");
+  if (answer.trim().toLowerCase() !== "yes") throw new RefusedError("Not confirmed; nothing changed.");
 }
 
 /**
@@ -126,56 +142,54 @@ export async function executePlan(
   options: ExecuteOptions = {},
 ): Promise<Outcome | undefined> {
   const overrideAccepted = options.overrideAccepted ?? false;
+  ctx.report.plan = plan;
   printPlan(ctx, plan, overrideAccepted);
   const blocking = blockingChecks(plan, overrideAccepted);
-  const dryRun = options.dryRun || ctx.opts.dryRun;
-  const base = { command: plan.command, environment: ctx.manifest().environment, plan };
+  const dryRun = Boolean(options.dryRun || ctx.opts.dryRun);
+  if (plan.noop !== undefined) {
+    ctx.out.text(`Nothing to do: ${plan.noop}. No change made.`);
+    ctx.report.emit({ outcome: "no-op", exitCode: 0, dryRun, result: { noop: plan.noop } });
+    return undefined;
+  }
   if (blocking.length > 0) {
-    ctx.out.document({ ...base, outcome: "refused", dryRun });
     throw new RefusedError(
       `Refused: ${blocking.map((c) => `${c.name} (${c.detail})`).join("; ")}. Nothing changed.`,
     );
   }
   if (dryRun) {
     ctx.out.text("Dry run: no changes made.");
-    ctx.out.document({ ...base, outcome: "dry-run", dryRun: true });
+    ctx.report.emit({ outcome: "dry-run", exitCode: 0, dryRun: true });
     return undefined;
   }
-  if (options.typed) await confirmTyped(ctx, options.typed);
+  ctx.phase = "confirming";
+  const typed =
+    options.typed === undefined ? [] : Array.isArray(options.typed) ? options.typed : [options.typed];
+  for (const t of typed as readonly TypedConfirmation[]) await confirmTyped(ctx, t);
   await confirm(ctx, plan);
 
-  const started = ctx.rt.now();
-  let outcome: Outcome;
-  try {
-    outcome = await act();
-  } catch (error) {
-    const durationMs = ctx.rt.now() - started;
-    const message = error instanceof Error ? error.message : String(error);
-    await recordAudit(ctx, {
-      command: plan.command,
-      region: plan.region,
-      target: plan.target,
-      outcome: "failed",
-      durationMs,
-      error: message,
-    });
-    if (error instanceof CliError && ctx.out.json) {
-      ctx.out.document({ ...base, outcome: "failed", durationMs, error: message });
-    }
-    throw error;
-  }
-  const durationMs = ctx.rt.now() - started;
-  await recordAudit(ctx, {
+  // The journal's "started" entry goes out before the first mutating call.
+  ctx.journal.begin({
     command: plan.command,
     region: plan.region,
     target: plan.target,
-    outcome: "succeeded",
-    durationMs,
-    details: outcome.data,
+    check: plan.check ?? `${plan.target} (${plan.region})`,
   });
+  ctx.phase = "acting";
+  const started = ctx.rt.now();
+  // A failure is recorded by run-command.ts (journal, document, exit code).
+  const outcome = await act();
+  const durationMs = ctx.rt.now() - started;
+  ctx.journal.finish("succeeded", { details: outcome.data });
   for (const line of outcome.lines) ctx.out.text(line);
   ctx.out.text(`Done in ${formatElapsed(durationMs)}.`);
-  ctx.out.document({ ...base, outcome: "succeeded", durationMs, result: outcome.data });
+  ctx.report.emit({
+    outcome: "succeeded",
+    exitCode: 0,
+    dryRun: false,
+    durationMs,
+    result: outcome.data,
+    sent: ctx.journal.sent,
+  });
   return outcome;
 }
 

@@ -3,7 +3,7 @@
  * including copies from other regions, which keep their source instance id), newest first.
  */
 import { DescribeDBSnapshotsCommand, type DBSnapshot } from "@aws-sdk/client-rds";
-import type { OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import type { OpsManifest } from "../../manifest/schema";
 import type { Context } from "./context";
 
 export function manifestInstanceIds(manifest: OpsManifest): string[] {
@@ -19,14 +19,14 @@ export async function listSnapshots(
   const snapshots: DBSnapshot[] = [];
   let marker: string | undefined;
   do {
-    const page = await ctx.call(`snapshots in ${region}`, () =>
-      ctx.clients.rds(region).send(
-        new DescribeDBSnapshotsCommand({
-          Filters: [{ Name: "db-instance-id", Values: ids }],
-          ...(snapshotType ? { SnapshotType: snapshotType } : {}),
-          Marker: marker,
-        }),
-      ),
+    const page = await ctx.send(
+      `snapshots in ${region}`,
+      ctx.clients.rds(region),
+      new DescribeDBSnapshotsCommand({
+        Filters: [{ Name: "db-instance-id", Values: ids }],
+        ...(snapshotType ? { SnapshotType: snapshotType } : {}),
+        Marker: marker,
+      }),
     );
     snapshots.push(...(page.DBSnapshots ?? []));
     marker = page.Marker;

@@ -9,7 +9,7 @@ import {
   type DBSnapshot,
   type Tag,
 } from "@aws-sdk/client-rds";
-import type { OpsManifest } from "../../constructs/runbooks/manifest-schema";
+import type { OpsManifest } from "../../manifest/schema";
 import { awsErrorName } from "./aws-errors";
 import type { Context } from "./context";
 import { FailedError, UsageError } from "./errors";
@@ -48,8 +48,10 @@ export async function readSnapshot(
   id: string,
 ): Promise<DBSnapshot | undefined> {
   try {
-    const response = await ctx.call(snapshotLabel(id, region), () =>
-      ctx.clients.rds(region).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id })),
+    const response = await ctx.send(
+      snapshotLabel(id, region),
+      ctx.clients.rds(region),
+      new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }),
     );
     return response.DBSnapshots?.[0];
   } catch (error) {
@@ -100,15 +102,16 @@ export async function startCopy(
   const arn = source.snapshot.DBSnapshotArn;
   if (!arn)
     throw new FailedError(`${snapshotLabel(id, source.region)} has no ARN in the describe result; retry.`);
-  await ctx.call(snapshotLabel(id, destination.region), () =>
-    ctx.clients.rds(destination.region).send(
-      new CopyDBSnapshotCommand({
-        SourceDBSnapshotIdentifier: arn,
-        TargetDBSnapshotIdentifier: id,
-        KmsKeyId: destination.kmsKeyId,
-        CopyTags: true,
-      }),
-    ),
+  await ctx.send(
+    snapshotLabel(id, destination.region),
+    ctx.clients.rds(destination.region),
+    new CopyDBSnapshotCommand({
+      SourceDBSnapshotIdentifier: arn,
+      TargetDBSnapshotIdentifier: id,
+      KmsKeyId: destination.kmsKeyId,
+      CopyTags: true,
+    }),
+    { tookEffect: async () => (await readSnapshot(ctx, destination.region, id)) !== undefined },
   );
   return id;
 }

@@ -6,7 +6,7 @@ import { BackupVaultNotifications } from "@cdktf/provider-aws/lib/backup-vault-n
 import { BackupVaultPolicy } from "@cdktf/provider-aws/lib/backup-vault-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { Token, type TerraformProvider } from "cdktf";
+import { Token, type TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import {

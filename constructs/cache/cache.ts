@@ -6,7 +6,7 @@ import {
   type ElasticacheReplicationGroupConfig,
 } from "@cdktf/provider-aws/lib/elasticache-replication-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import type { Network } from "../network/network";

@@ -2,7 +2,7 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { Fn, type TerraformProvider } from "cdktf";
+import { Fn, type TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 
 export interface CertificateProps {

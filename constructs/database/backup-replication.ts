@@ -1,5 +1,5 @@
 import { DbInstanceAutomatedBackupsReplication } from "@cdktf/provider-aws/lib/db-instance-automated-backups-replication";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
 
 export interface BackupReplicationProps {

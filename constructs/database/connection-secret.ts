@@ -1,8 +1,8 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { Fn } from "cdktf";
+import { Fn } from "../../engine";
 import { Construct } from "constructs";
-import { Guardrails } from "../guardrails";
+import { Guardrails } from "../../guardrails";
 
 export interface ConnectionSecretProps {
   /** Secret name, e.g. `skyline-production-db-connection`. */

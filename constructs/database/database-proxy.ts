@@ -4,7 +4,7 @@ import { DbProxyTarget } from "@cdktf/provider-aws/lib/db-proxy-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Fn, TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal } from "../../engine";
 import { Construct } from "constructs";
 import type { Network } from "../network/network";
 import { serviceTrustPolicy } from "../iam/assume-role";

@@ -7,9 +7,9 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Fn, TerraformLocal, Token } from "cdktf";
+import { Fn, TerraformLocal, Token } from "../../engine";
 import { Construct } from "constructs";
-import { Guardrails } from "../guardrails";
+import { Guardrails } from "../../guardrails";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import type { Network } from "../network/network";
 import { DatabaseProxy } from "./database-proxy";
@@ -114,6 +114,8 @@ export class Database extends Construct {
   /** RDS-managed master secret (writers only). */
   readonly secretArn?: string;
   readonly isCrossRegionReplica: boolean;
+  /** The API logs in with IAM authentication (always on: a restore must turn it on too). */
+  readonly iamAuthentication = true;
   /** Every DB instance this construct created, by identifier and role (for alarms and the ops manifest). */
   readonly instances: readonly {
     readonly id: string;
@@ -197,7 +199,7 @@ export class Database extends Construct {
       vpcSecurityGroupIds: [this.securityGroup.id],
       publiclyAccessible: false,
       parameterGroupName: this.parameterGroup.name,
-      iamDatabaseAuthenticationEnabled: true,
+      iamDatabaseAuthenticationEnabled: this.iamAuthentication,
       maintenanceWindow: props.maintenanceWindow ?? "sun:04:30-sun:05:30",
       copyTagsToSnapshot: true,
       deletionProtection,

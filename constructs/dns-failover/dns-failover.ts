@@ -2,8 +2,10 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { Route53HealthCheck } from "@cdktf/provider-aws/lib/route53-health-check";
 import { Route53Record, type Route53RecordConfig } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import type { TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 import { apiOriginName, failoverLevelName } from "./failover-names";
+import { TrafficSwitch } from "./traffic-switch";
 
 export interface FailoverRegion {
   readonly region: string;
@@ -14,6 +16,12 @@ export interface FailoverRegion {
   /** The region's ALB, by DNS name and hosted-zone id. */
   readonly albDnsName: string;
   readonly albZoneId: string;
+  /**
+   * An AWS provider for this region: with one for every region (and at least two regions), each
+   * region gets a data-plane traffic switch whose copies live in the other regions (TrafficSwitch).
+   * @default none: the records use the endpoint checks alone
+   */
+  readonly provider?: TerraformProvider;
 }
 
 export interface DnsFailoverProps {
@@ -36,15 +44,22 @@ export interface RegionHealthCheck {
   readonly name: string;
   readonly fqdn: string;
   readonly resourcePath: string;
+  /** The endpoint check (HTTPS on resourcePath): the region's real health. */
   readonly healthCheck: Route53HealthCheck;
+  /** The region's traffic switch, when the chain has one (see DnsFailoverProps). */
+  readonly trafficSwitch?: TrafficSwitch;
+  /** What the failover records use: the switch's serving check, else the endpoint check. */
+  readonly recordCheck: Route53HealthCheck;
 }
 
 /**
  * The API origin name `origin.<domain>`: Route 53 failover routing over every region in order
  * (the primary, then the DR regions as listed; with more than two, a chain of failover pairs
  * through `failover-<k>.origin.<domain>`), in front of per-region names `<code>.origin.<domain>`,
- * each region's ALB checked on `/ready` over HTTPS every 10 s. Set identifiers are the region names
- * (the CLI's `failover dns --to <region>` relies on that).
+ * each region's ALB checked on `/ready` over HTTPS every 10 s. Set identifiers are the region names.
+ * With a provider per region, each region also has a data-plane traffic switch (TrafficSwitch) that
+ * `skyline failover dns|region` flips from a region that is up; Route 53 still fails over by itself
+ * on the endpoint checks.
  */
 export class DnsFailover extends Construct {
   readonly zoneId: string;
@@ -69,6 +84,7 @@ export class DnsFailover extends Construct {
     if (threshold < 1 || threshold > 10) throw new Error("DnsFailover: failureThreshold must be 1 to 10");
 
     const regions = [props.primary, ...(props.secondaries ?? [])];
+    const switched = regions.length > 1 && regions.every((r) => r.provider !== undefined);
     const checks: RegionHealthCheck[] = [];
     for (const r of regions) {
       const fqdn = `${r.code}.${this.apiRecordName}`;
@@ -90,15 +106,33 @@ export class DnsFailover extends Construct {
         measureLatency: true,
         tags: { Name: name },
       });
-      checks.push({ region: r.region, name, fqdn, resourcePath: path, healthCheck });
+      const trafficSwitch = switched
+        ? new TrafficSwitch(this, `${r.region}-switch`, {
+            namePrefix: r.namePrefix,
+            region: r.region,
+            endpointCheck: healthCheck,
+            hosts: regions
+              .filter((h) => h !== r)
+              .map((h) => ({ region: h.region, code: h.code, provider: h.provider! })),
+          })
+        : undefined;
+      checks.push({
+        region: r.region,
+        name,
+        fqdn,
+        resourcePath: path,
+        healthCheck,
+        trafficSwitch,
+        recordCheck: trafficSwitch?.servingCheck ?? healthCheck,
+      });
     }
     this.healthChecks = checks;
 
     // Route 53 failover routing has two records per name, so more regions form a chain: level k
     // answers with region k while its check passes, else with level k + 1 (an alias, judged by the
     // health of what it points to); the last level's SECONDARY is the last region itself. Traffic
-    // thus falls through the regions in config order, and inverting the checks of the regions ahead
-    // of one sends it there (`failover dns --to <region>`).
+    // thus falls through the regions in config order, and forcing out the regions ahead of one
+    // sends it there (`failover dns --to <region>`).
     const levelName = (k: number) => failoverLevelName(domain, k);
     // Level 0 keeps the ids it always had: stable Terraform addresses.
     const recordId = (k: number, role: string) => (k === 0 ? `api-${role}` : `api-${k}-${role}`);
@@ -107,36 +141,42 @@ export class DnsFailover extends Construct {
       zoneId: r.albZoneId,
       evaluateTargetHealth: true,
     });
-    for (let k = 0; k < regions.length; k++) {
-      const record = (
-        role: "PRIMARY" | "SECONDARY",
-        setIdentifier: string,
-        rest: Pick<Route53RecordConfig, "healthCheckId" | "alias">,
-      ) =>
-        new Route53Record(this, recordId(k, role.toLowerCase()), {
-          zoneId: this.zoneId,
-          name: levelName(k),
-          type: "A",
-          setIdentifier,
-          failoverRoutingPolicy: { type: role },
-          ...rest,
-        });
-      record("PRIMARY", regions[k].region, {
-        healthCheckId: checks[k].healthCheck.id,
+    const record = (
+      k: number,
+      role: "PRIMARY" | "SECONDARY",
+      setIdentifier: string,
+      rest: Pick<Route53RecordConfig, "healthCheckId" | "alias" | "dependsOn">,
+    ) =>
+      new Route53Record(this, recordId(k, role.toLowerCase()), {
+        zoneId: this.zoneId,
+        name: levelName(k),
+        type: "A",
+        setIdentifier,
+        failoverRoutingPolicy: { type: role },
+        ...rest,
+      });
+    // The deepest level first: a level's SECONDARY aliases the next level by reference to that
+    // level's records, so Terraform creates the target before the alias (a literal name would let a
+    // first apply create the alias before its target exists; checkov CKV2_AWS_23).
+    let next: { primary: Route53Record; secondary: Route53Record } | undefined;
+    const lastLevel = Math.max(0, regions.length - 2);
+    for (let k = lastLevel; k >= 0; k--) {
+      const primary = record(k, "PRIMARY", regions[k].region, {
+        healthCheckId: checks[k].recordCheck.id,
         alias: albAlias(regions[k]),
       });
-      const next = k + 1;
-      if (next >= regions.length) break;
-      if (next === regions.length - 1) {
-        record("SECONDARY", regions[next].region, {
-          healthCheckId: checks[next].healthCheck.id,
-          alias: albAlias(regions[next]),
-        });
-        break;
-      }
-      record("SECONDARY", regions[next].region, {
-        alias: { name: levelName(next), zoneId: this.zoneId, evaluateTargetHealth: true },
-      });
+      const following = regions[k + 1];
+      if (!following) break;
+      const secondary = next
+        ? record(k, "SECONDARY", following.region, {
+            alias: { name: next.primary.fqdn, zoneId: this.zoneId, evaluateTargetHealth: true },
+            dependsOn: [next.primary, next.secondary],
+          })
+        : record(k, "SECONDARY", following.region, {
+            healthCheckId: checks[k + 1].recordCheck.id,
+            alias: albAlias(following),
+          });
+      next = { primary, secondary };
     }
   }
 }

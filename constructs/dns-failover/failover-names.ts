@@ -45,3 +45,18 @@ export function originCertificateNames(
     alternativeNames: [`${regionCodes[index]}.${origin}`, ...(chained && index > 0 && retry ? [retry] : [])],
   };
 }
+
+/**
+ * The metric a region's traffic switch alarm watches (see TrafficSwitch): `ForcedOut` 1 takes the
+ * region out of the failover chain, 0 lets it serve. The CLI reads these from the ops manifest.
+ */
+export const TRAFFIC_SWITCH_METRIC = {
+  namespace: "Skyline/TrafficSwitch",
+  metricName: "ForcedOut",
+  dimension: "Switch",
+} as const;
+
+/** `<prefix>-traffic-switch`: the alarm's name, the same in every region that keeps a copy. */
+export function trafficSwitchAlarmName(namePrefix: string): string {
+  return `${namePrefix}-traffic-switch`;
+}

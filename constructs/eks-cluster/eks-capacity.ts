@@ -3,7 +3,7 @@ import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
 
 /** Managed EC2 nodes in the private subnets. */

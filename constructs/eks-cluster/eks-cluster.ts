@@ -6,7 +6,7 @@ import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cl
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 import { CONTROL_PLANE_LOG_TYPES } from "./control-plane-logs";

@@ -1,6 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn } from "cdktf";
+import { Fn } from "../../engine";
 import { Construct } from "constructs";
 
 export interface IrsaRoleProps {

@@ -1,7 +1,7 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import type { TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 
 export interface ServiceKeyUser {

@@ -9,22 +9,24 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
-import { parseEcrRepository } from "../container-registry/ecr-uri";
 import type { LoadBalancer } from "../load-balancer/load-balancer";
 import type { Network } from "../network/network";
 import { API_CONTAINER_DEFAULTS } from "./api-container-defaults";
 import { serviceTrustPolicy } from "../iam/assume-role";
+import { deploymentArguments, type ServiceDeployment } from "./deployment";
+import { addTaskPolicy, openPort } from "./task-network";
+import {
+  containerDefinition,
+  executionPolicyStatements,
+  imageReference,
+  validateTask,
+  type ContainerSecret,
+} from "./task-parts";
 
-export interface ContainerSecret {
-  /** Secrets Manager secret ARN. */
-  readonly secretArn: string;
-  /** JSON key inside the secret (e.g. `username`). @default the whole secret string */
-  readonly jsonKey?: string;
-  /** KMS key that encrypts the secret; the execution role may decrypt with it. */
-  readonly kmsKeyArn?: string;
-}
+export type { ContainerSecret } from "./task-parts";
+export type { DeploymentStrategy, ServiceDeployment } from "./deployment";
 
 export interface FargateServiceProps {
   /** Name prefix, e.g. `skyline-production-use1`: cluster `<name>-cluster`, service `<name>-api`. */
@@ -58,14 +60,19 @@ export interface FargateServiceProps {
   readonly deploymentMaximumPercent?: number;
   /** CPU architecture of the image. @default "X86_64" */
   readonly cpuArchitecture?: "X86_64" | "ARM64";
+  /**
+   * How a release reaches users (constructs/fargate-service/deployment.ts). The circuit breaker
+   * with rollback is on for every strategy. @default a rolling update, no deployment alarms
+   */
+  readonly deployment?: ServiceDeployment;
 }
-
-const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
 
 /**
  * The reference API on ECS Fargate behind the load balancer: private subnets, no public IPs,
  * non-root with a read-only root filesystem, secrets only through Secrets Manager, separate
- * execution and task roles, circuit breaker with rollback, and target-tracking autoscaling.
+ * execution and task roles, circuit breaker with rollback, deployment alarms with rollback, and
+ * target-tracking autoscaling. With a BLUE_GREEN, CANARY or LINEAR deployment, ECS moves traffic
+ * between the load balancer's two target groups through its production and test listener rules.
  */
 export class FargateService extends Construct {
   readonly cluster: EcsCluster;
@@ -80,7 +87,11 @@ export class FargateService extends Construct {
   readonly serviceName: string;
   /** Application Auto Scaling resource id: `service/<cluster>/<service>`. */
   readonly autoscalingResourceId: string;
+  /** Task definition family, `<name>-api`. */
+  readonly taskFamily: string;
   readonly containerName = API_CONTAINER_DEFAULTS.containerName;
+  /** The role ECS uses to shift traffic (BLUE_GREEN, CANARY and LINEAR only). */
+  readonly loadBalancerRole?: IamRole;
 
   constructor(scope: Construct, id: string, props: FargateServiceProps) {
     super(scope, id);
@@ -90,6 +101,7 @@ export class FargateService extends Construct {
     this.clusterName = `${name}-cluster`;
     this.serviceName = `${name}-api`;
     this.autoscalingResourceId = `service/${this.clusterName}/${this.serviceName}`;
+    this.taskFamily = `${name}-api`;
 
     this.cluster = new EcsCluster(this, "cluster", {
       name: this.clusterName,
@@ -113,91 +125,36 @@ export class FargateService extends Construct {
       assumeRolePolicy: assume,
     });
 
-    const secrets = Object.entries(props.secrets ?? {});
-    const secretArns = [...new Set(secrets.map(([, s]) => s.secretArn))];
-    const secretKeys = [...new Set(secrets.flatMap(([, s]) => (s.kmsKeyArn ? [s.kmsKeyArn] : [])))];
-    const repositoryArn = parseEcrRepository(props.image.repository)?.arn;
-    const statements: object[] = [
-      {
-        Sid: "WriteLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${this.logGroup.arn}:*`,
-      },
-    ];
-    if (repositoryArn) {
-      statements.push(
-        // GetAuthorizationToken has no resource-level permissions.
-        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        {
-          Sid: "PullImage",
-          Effect: "Allow",
-          Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-          Resource: repositoryArn,
-        },
-      );
-    }
-    if (secretArns.length) {
-      statements.push({
-        Sid: "ReadTaskSecrets",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: secretArns,
-      });
-    }
-    if (secretKeys.length) {
-      statements.push({
-        Sid: "DecryptTaskSecrets",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: secretKeys,
-      });
-    }
+    const secrets = props.secrets ?? {};
+    const statements = executionPolicyStatements({
+      logGroupArn: this.logGroup.arn,
+      repository: props.image.repository,
+      secrets,
+    });
     new IamRolePolicy(this, "execution-policy", {
       role: this.executionRole.id,
       name: "start-api-task",
       policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
     });
 
-    const imageRef = props.image.tag.startsWith("sha256:")
-      ? `${props.image.repository}@${props.image.tag}`
-      : `${props.image.repository}:${props.image.tag}`;
     const environment = {
       NODE_ENV: "production",
       PORT: String(port),
       AWS_REGION: region,
       ...(props.environment ?? {}),
     };
-    const container = {
+    const container = containerDefinition({
       name: API_CONTAINER_DEFAULTS.containerName,
-      image: imageRef,
-      essential: true,
-      user: API_CONTAINER_DEFAULTS.user,
-      readonlyRootFilesystem: true,
-      stopTimeout: API_CONTAINER_DEFAULTS.stopTimeoutSeconds,
-      portMappings: [{ containerPort: port, protocol: "tcp", name: "http" }],
-      environment: Object.entries(environment)
-        .sort(byName)
-        .map(([n, value]) => ({ name: n, value })),
-      secrets: secrets
-        .sort(byName)
-        .map(([n, s]) => ({ name: n, valueFrom: s.jsonKey ? `${s.secretArn}:${s.jsonKey}::` : s.secretArn })),
-      // The only writable path: the root filesystem is read-only.
-      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-      linuxParameters: { initProcessEnabled: true },
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": this.logGroup.name,
-          "awslogs-region": region,
-          "awslogs-stream-prefix": "api",
-          mode: "non-blocking",
-          "max-buffer-size": "25m",
-        },
-      },
-    };
+      image: imageReference(props.image),
+      environment,
+      secrets,
+      logGroupName: this.logGroup.name,
+      region,
+      streamPrefix: "api",
+      port,
+    });
     this.taskDefinition = new EcsTaskDefinition(this, "task", {
-      family: `${name}-api`,
+      family: this.taskFamily,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
       cpu: String(props.cpu),
@@ -241,6 +198,14 @@ export class FargateService extends Construct {
       cidrIpv4: "0.0.0.0/0",
     });
 
+    const release = deploymentArguments(this, {
+      name,
+      deployment: props.deployment ?? {},
+      loadBalancer,
+      containerName: API_CONTAINER_DEFAULTS.containerName,
+      containerPort: port,
+    });
+    this.loadBalancerRole = release.loadBalancerRole;
     this.service = new EcsService(this, "service", {
       name: this.serviceName,
       cluster: this.cluster.arn,
@@ -250,6 +215,7 @@ export class FargateService extends Construct {
       desiredCount: props.minTasks,
       deploymentMinimumHealthyPercent: props.deploymentMinimumHealthyPercent ?? 100,
       deploymentMaximumPercent: props.deploymentMaximumPercent ?? 150,
+      // Rolls back a release whose tasks fail to start, whatever the strategy.
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: 60,
       enableExecuteCommand: false,
@@ -260,16 +226,10 @@ export class FargateService extends Construct {
         securityGroups: [this.securityGroup.id],
         assignPublicIp: false,
       },
-      loadBalancer: [
-        {
-          targetGroupArn: loadBalancer.targetGroup.arn,
-          containerName: API_CONTAINER_DEFAULTS.containerName,
-          containerPort: port,
-        },
-      ],
+      ...release.config,
       // Autoscaling owns the task count once the service exists.
-      lifecycle: { ignoreChanges: ["desired_count"] },
-      dependsOn: [loadBalancer.httpsListener],
+      lifecycle: { ignoreChanges: ["desired_count", ...release.ignoreChanges] },
+      dependsOn: [loadBalancer.productionRule, ...(loadBalancer.testRule ? [loadBalancer.testRule] : [])],
     });
 
     this.scalableTarget = new AppautoscalingTarget(this, "scaling-target", {
@@ -296,12 +256,54 @@ export class FargateService extends Construct {
       });
     track("cpu", "ECSServiceAverageCPUUtilization", props.cpuTargetPercent ?? 70);
     track("memory", "ECSServiceAverageMemoryUtilization", props.memoryTargetPercent ?? 80);
-    track(
-      "requests",
-      "ALBRequestCountPerTarget",
-      props.requestsPerTarget ?? 1000,
-      `${loadBalancer.alb.arnSuffix}/${loadBalancer.targetGroup.arnSuffix}`,
-    );
+    const alternate = loadBalancer.alternateTargetGroup;
+    if (!alternate) {
+      track(
+        "requests",
+        "ALBRequestCountPerTarget",
+        props.requestsPerTarget ?? 1000,
+        `${loadBalancer.alb.arnSuffix}/${loadBalancer.targetGroup.arnSuffix}`,
+      );
+    } else {
+      // The predefined metric names one target group, and blue/green serves from either: add the
+      // two groups' requests per target (a group without traffic publishes nothing, hence FILL).
+      const perTarget = (id: string, targetGroupArnSuffix: string) => ({
+        id,
+        returnData: false,
+        metricStat: {
+          stat: "Sum",
+          metric: {
+            namespace: "AWS/ApplicationELB",
+            metricName: "RequestCountPerTarget",
+            dimensions: [{ name: "TargetGroup", value: targetGroupArnSuffix }],
+          },
+        },
+      });
+      new AppautoscalingPolicy(this, "requests", {
+        name: `${name}-api-requests`,
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: "ecs",
+        resourceId: this.scalableTarget.resourceId,
+        scalableDimension: this.scalableTarget.scalableDimension,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue: props.requestsPerTarget ?? 1000,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+          customizedMetricSpecification: {
+            metrics: [
+              perTarget("primary", loadBalancer.targetGroup.arnSuffix),
+              perTarget("alternate", alternate.arnSuffix),
+              {
+                id: "requests_per_target",
+                label: "Requests per target, both target groups",
+                expression: "FILL(primary, 0) + FILL(alternate, 0)",
+                returnData: true,
+              },
+            ],
+          },
+        },
+      });
+    }
   }
 
   /**
@@ -309,31 +311,18 @@ export class FargateService extends Construct {
    * both described, so neither side is wider than the other.
    */
   connectTo(id: string, peerSecurityGroupId: string, port: number, description: string): void {
-    new VpcSecurityGroupEgressRule(this, `${id}-out`, {
+    openPort(this, id, {
       securityGroupId: this.securityGroup.id,
-      description: `To ${description}`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: peerSecurityGroupId,
-    });
-    new VpcSecurityGroupIngressRule(this, `${id}-in`, {
-      securityGroupId: peerSecurityGroupId,
-      description: `From the API tasks of ${this.serviceName}`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.securityGroup.id,
+      peerSecurityGroupId,
+      port,
+      description,
+      from: `the API tasks of ${this.serviceName}`,
     });
   }
 
   /** Adds a statement to the task role (what the running API may call). */
   addToTaskPolicy(id: string, statement: { Action: string | string[]; Resource: string | string[] }): void {
-    new IamRolePolicy(this, `task-policy-${id}`, {
-      role: this.taskRole.id,
-      name: id,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...statement }] }),
-    });
+    addTaskPolicy(this, id, this.taskRole.id, statement);
   }
 }
 
@@ -343,22 +332,5 @@ function validate(props: FargateServiceProps): void {
   if (!Token.isUnresolved(minTasks) && !Token.isUnresolved(maxTasks) && minTasks > maxTasks) {
     throw new Error(`${where}: minTasks (${minTasks}) is greater than maxTasks (${maxTasks})`);
   }
-  for (const key of Object.keys(props.environment ?? {})) {
-    if (SECRET_LOOKING.test(key)) {
-      throw new Error(
-        `${where}: environment.${key} looks like a secret; pass it in secrets (Secrets Manager) instead`,
-      );
-    }
-  }
-  if (props.image.tag === "latest") {
-    throw new Error(`${where}: image.tag "latest" is mutable; pin a version tag or a sha256 digest`);
-  }
-}
-
-/**
- * Orders [name, value] pairs by name in code-unit order: the same in every locale, and it needs no
- * ICU collator (whose first use costs a synth ~15 ms).
- */
-function byName([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  validateTask(where, props.environment ?? {}, props.image.tag);
 }

@@ -2,7 +2,7 @@ import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/dat
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Construct } from "constructs";
-import { Guardrails } from "../guardrails";
+import { Guardrails } from "../../guardrails";
 
 export interface GeneratedSecretProps {
   /** Secret name, e.g. `skyline-production-use1-jwt`. */

@@ -19,6 +19,8 @@ export interface SharedSecretProps {
 
 /** A secret every region of an environment uses, as one region sees it. */
 export interface SharedSecret {
+  /** The secret's name, the same in every region. */
+  readonly name: string;
   readonly arn: string;
   /** Reference to the value (never a literal), for resources that need it. */
   readonly value: string;
@@ -40,7 +42,12 @@ export function sharedSecret(scope: Construct, id: string, props: SharedSecretPr
       length: props.length,
       replicaRegions: props.replicaRegions,
     });
-    return { arn: secret.arn, value: secret.version.secretString, kmsKeyArn: props.kmsKeyArn };
+    return {
+      name: props.name,
+      arn: secret.arn,
+      value: secret.version.secretString,
+      kmsKeyArn: props.kmsKeyArn,
+    };
   }
   return secretReplica(scope, id, props.name);
 }
@@ -49,5 +56,5 @@ export function sharedSecret(scope: Construct, id: string, props: SharedSecretPr
 export function secretReplica(scope: Construct, id: string, name: string): SharedSecret {
   const secret = new DataAwsSecretsmanagerSecret(scope, id, { name });
   const version = new DataAwsSecretsmanagerSecretVersion(scope, `${id}-current`, { secretId: secret.arn });
-  return { arn: secret.arn, value: version.secretString };
+  return { name, arn: secret.arn, value: version.secretString };
 }

@@ -4,16 +4,12 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import { Construct } from "constructs";
 import { API_CONTAINER_DEFAULTS } from "../fargate-service/api-container-defaults";
 import { validateWorkload } from "./validate-workload";
-import {
-  HOSTNAME_TOPOLOGY_KEY,
-  IRSA_ROLE_ANNOTATION,
-  KUBERNETES_WORKLOAD_DEFAULTS as D,
-  ZONE_TOPOLOGY_KEY,
-} from "./workload-defaults";
+import { IRSA_ROLE_ANNOTATION, KUBERNETES_WORKLOAD_DEFAULTS as D } from "./workload-defaults";
+import { containerSecurityContext, podImage, podSecurityContext, tmpVolume, zoneSpread } from "./pod-parts";
 import { TargetGroupBinding } from "./target-group-binding";
 import { ExternalSecrets, type WorkloadSecrets } from "./workload-secrets";
 
@@ -101,7 +97,6 @@ export class KubernetesWorkload extends Construct {
     validateWorkload(props);
     const { name } = props;
     const port = props.containerPort ?? API_CONTAINER_DEFAULTS.port;
-    const [uid, gid] = API_CONTAINER_DEFAULTS.user.split(":");
     this.name = name;
     this.selectorLabels = { "app.kubernetes.io/name": name };
     const labels = {
@@ -180,32 +175,12 @@ export class KubernetesWorkload extends Construct {
             serviceAccountName: this.serviceAccount.metadata.name,
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: API_CONTAINER_DEFAULTS.stopTimeoutSeconds,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: uid,
-              runAsGroup: gid,
-              fsGroup: gid,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            topologySpreadConstraint: [
-              {
-                topologyKey: ZONE_TOPOLOGY_KEY,
-                maxSkew: props.zoneMaxSkew ?? D.zoneMaxSkew,
-                whenUnsatisfiable: "DoNotSchedule",
-                labelSelector: [{ matchLabels: this.selectorLabels }],
-              },
-              {
-                // Best effort within a zone: not every pod on one node.
-                topologyKey: HOSTNAME_TOPOLOGY_KEY,
-                maxSkew: 1,
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: [{ matchLabels: this.selectorLabels }],
-              },
-            ],
+            securityContext: podSecurityContext(),
+            topologySpreadConstraint: zoneSpread(this.selectorLabels, props.zoneMaxSkew ?? D.zoneMaxSkew),
             container: [
               {
                 name: API_CONTAINER_DEFAULTS.containerName,
-                image: `${props.image.repository}:${props.image.tag}`.replace(":sha256:", "@sha256:"),
+                image: podImage(props.image),
                 port: [{ name: "http", containerPort: port, protocol: "TCP" }],
                 env: [
                   // The same base environment as the ECS task (constructs/fargate-service).
@@ -234,24 +209,11 @@ export class KubernetesWorkload extends Construct {
                   props.readinessInitialDelaySeconds ?? D.readinessInitialDelaySeconds,
                   props.readinessPeriodSeconds ?? D.readinessPeriodSeconds,
                 ),
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: uid,
-                  runAsGroup: gid,
-                  readOnlyRootFilesystem: true,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  capabilities: { drop: ["ALL"] },
-                },
+                securityContext: containerSecurityContext(),
                 volumeMount: [{ name: "tmp", mountPath: "/tmp" }],
               },
             ],
-            volume: [
-              {
-                name: "tmp",
-                emptyDir: { medium: "Memory", sizeLimit: `${props.tmpSizeMiB ?? D.tmpSizeMiB}Mi` },
-              },
-            ],
+            volume: [tmpVolume(props.tmpSizeMiB ?? D.tmpSizeMiB)],
           },
         },
       },

@@ -1,4 +1,4 @@
-import { Token } from "cdktf";
+import { Token } from "../../engine";
 import type { KubernetesWorkloadProps } from "./kubernetes-workload";
 import { KUBERNETES_WORKLOAD_DEFAULTS as D } from "./workload-defaults";
 

@@ -8,7 +8,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Construct } from "constructs";
-import { Guardrails } from "../guardrails";
+import { Guardrails } from "../../guardrails";
 import type { Network } from "../network/network";
 import { PrivateBucket } from "../private-bucket/private-bucket";
 import { WebAcl } from "../web-acl/web-acl";
@@ -30,6 +30,16 @@ export interface HealthCheckSettings {
   /** @default 3 */
   readonly unhealthyThreshold?: number;
 }
+
+/**
+ * Why the ALB → task hop is HTTP (CKV_AWS_378). TLS ends at the ALB; the hop stays in the VPC's
+ * private subnets, to a port that the task's security group opens to the ALB's security group only.
+ * The ALB does not validate a target's certificate, so a certificate in the container would encrypt
+ * the hop without proving who answers. A regime that requires encryption to the task needs the
+ * container to serve TLS and this target group (and its health check) switched to HTTPS.
+ */
+export const TARGET_HTTP_REASON =
+  "TLS ends at the ALB; ALB-to-task traffic stays in private subnets on a port only the ALB's security group may reach, and the ALB does not validate target certificates";
 
 export interface LoadBalancerProps {
   /** Name prefix, e.g. `skyline-production-use1`; the ALB is `<name>-alb` (at most 32 characters). */
@@ -64,11 +74,30 @@ export interface LoadBalancerProps {
    * send headers). Only used behind CloudFront; set undefined to refuse them. @default "/ready"
    */
   readonly route53HealthCheckPath?: string;
+  /**
+   * A second target group and a test listener for ECS blue/green, canary and linear deployments:
+   * green registers in the alternate group and is reachable on `port` (HTTPS) only from
+   * `allowedCidrs` before any user traffic moves. @default none (one target group, rolling updates)
+   */
+  readonly testTraffic?: TestTrafficSettings;
+}
+
+export interface TestTrafficSettings {
+  /** HTTPS port of the test listener, e.g. 9443. */
+  readonly port: number;
+  /** IPv4 ranges of the deploy pipeline and operators; nothing else may reach the test listener. */
+  readonly allowedCidrs: readonly string[];
 }
 
 /**
  * An internet-facing ALB: HTTPS only (HTTP redirects), WAF in front, access logs kept, invalid
  * headers dropped, and, behind CloudFront, reachable only from CloudFront with the origin secret.
+ *
+ * The HTTPS listener has exactly one forward rule, the production rule (every path): ECS blue/green
+ * shifts traffic by rewriting the weights of one production rule per service, so a second forward
+ * rule (such as one for Route 53's health checks) would keep sending its requests to the old
+ * target group after a switch. What used to need a second rule is the WAF's job: it blocks
+ * requests without the origin secret except Route 53's `GET <route53HealthCheckPath>`.
  */
 export class LoadBalancer extends Construct {
   readonly alb: Lb;
@@ -81,15 +110,29 @@ export class LoadBalancer extends Construct {
   readonly webAcl: WebAcl;
   readonly albName: string;
   readonly targetGroupName: string;
+  /** The one forward rule of the HTTPS listener (every path). */
+  readonly productionRule: LbListenerRule;
+  /** Green's target group in a blue/green, canary or linear deployment (with `testTraffic`). */
+  readonly alternateTargetGroup?: LbTargetGroup;
+  readonly alternateTargetGroupName?: string;
+  /** HTTPS listener on the test port (with `testTraffic`). */
+  readonly testListener?: LbListener;
+  /** The test listener's one forward rule: ECS points it at green before the switch. */
+  readonly testRule?: LbListenerRule;
+  readonly testListenerPort?: number;
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
     const { name, network } = props;
     this.albName = `${name}-alb`;
     this.targetGroupName = `${name}-api`;
+    const testTraffic = props.testTraffic;
+    // As long as the primary's name, so it adds no length limit of its own.
+    if (testTraffic) this.alternateTargetGroupName = `${name}-alt`;
     for (const [prop, value] of [
       ["name", this.albName],
       ["name", this.targetGroupName],
+      ...(this.alternateTargetGroupName ? [["name", this.alternateTargetGroupName]] : []),
     ]) {
       if (value.length > 32) {
         throw new Error(
@@ -211,26 +254,34 @@ export class LoadBalancer extends Construct {
       dependsOn: [this.accessLogs.policy],
     });
 
-    this.targetGroup = new LbTargetGroup(this, "api-targets", {
-      name: this.targetGroupName,
-      vpcId: network.vpcId,
-      port: targetPort,
-      protocol: "HTTP",
-      targetType: "ip",
-      deregistrationDelay: "30",
-      healthCheck: {
-        enabled: true,
-        path: hc.path ?? "/health",
+    const targetGroup = (id: string, tgName: string) => {
+      const group = new LbTargetGroup(this, id, {
+        name: tgName,
+        vpcId: network.vpcId,
+        port: targetPort,
         protocol: "HTTP",
-        port: "traffic-port",
-        matcher: "200",
-        interval: hc.intervalSeconds ?? 30,
-        timeout: hc.timeoutSeconds ?? 5,
-        healthyThreshold: hc.healthyThreshold ?? 2,
-        unhealthyThreshold: hc.unhealthyThreshold ?? 3,
-      },
-      lifecycle: { createBeforeDestroy: true },
-    });
+        targetType: "ip",
+        deregistrationDelay: "30",
+        healthCheck: {
+          enabled: true,
+          path: hc.path ?? "/health",
+          protocol: "HTTP",
+          port: "traffic-port",
+          matcher: "200",
+          interval: hc.intervalSeconds ?? 30,
+          timeout: hc.timeoutSeconds ?? 5,
+          healthyThreshold: hc.healthyThreshold ?? 2,
+          unhealthyThreshold: hc.unhealthyThreshold ?? 3,
+        },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      Guardrails.suppress(group, "SKY-ALB-007", TARGET_HTTP_REASON);
+      return group;
+    };
+    this.targetGroup = targetGroup("api-targets", this.targetGroupName);
+    if (this.alternateTargetGroupName) {
+      this.alternateTargetGroup = targetGroup("api-alternate-targets", this.alternateTargetGroupName);
+    }
 
     new LbListener(this, "http", {
       loadBalancerArn: this.alb.arn,
@@ -240,38 +291,74 @@ export class LoadBalancer extends Construct {
         { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
       ],
     });
+    const forbidden = [
+      {
+        type: "fixed-response",
+        fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" },
+      },
+    ];
     this.httpsListener = new LbListener(this, "https", {
       loadBalancerArn: this.alb.arn,
       port: 443,
       protocol: "HTTPS",
       sslPolicy: ALB_TLS_POLICY,
       certificateArn: props.certificateArn,
-      defaultAction: behindCloudFront
-        ? [
-            {
-              type: "fixed-response",
-              fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" },
-            },
-          ]
-        : [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      // Unreachable while the production rule matches every path; refuses if the rule is removed.
+      defaultAction: forbidden,
     });
-    if (behindCloudFront) {
-      new LbListenerRule(this, "forward-from-cloudfront", {
-        listenerArn: this.httpsListener.arn,
-        priority: 1,
-        condition: [
-          { httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [props.originVerifySecretValue!] } },
-        ],
-        action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-      });
-      if (route53Path) {
-        new LbListenerRule(this, "forward-health-checks", {
-          listenerArn: this.httpsListener.arn,
-          priority: 2,
-          condition: [{ pathPattern: { values: [route53Path] } }, { httpRequestMethod: { values: ["GET"] } }],
-          action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+    // With an alternate group, forward to both (100/0): ECS moves the weights during a deployment,
+    // and Terraform leaves them as ECS set them (ignore_changes), or the next apply would move
+    // traffic back to whichever group the code names.
+    const forward = (primaryWeight: number) => [
+      this.alternateTargetGroup
+        ? {
+            type: "forward",
+            forward: {
+              targetGroup: [
+                { arn: this.targetGroup.arn, weight: primaryWeight },
+                { arn: this.alternateTargetGroup.arn, weight: 100 - primaryWeight },
+              ],
+            },
+          }
+        : { type: "forward", targetGroupArn: this.targetGroup.arn },
+    ];
+    const everyPath = [{ pathPattern: { values: ["/*"] } }];
+    const managedByEcs = this.alternateTargetGroup ? { lifecycle: { ignoreChanges: ["action"] } } : {};
+    this.productionRule = new LbListenerRule(this, "production", {
+      listenerArn: this.httpsListener.arn,
+      priority: 1,
+      condition: everyPath,
+      action: forward(100),
+      ...managedByEcs,
+    });
+
+    if (testTraffic) {
+      this.testListenerPort = testTraffic.port;
+      for (const cidr of testTraffic.allowedCidrs) {
+        new VpcSecurityGroupIngressRule(this, `ingress-test-${cidr.replace(/[./]/g, "-")}`, {
+          securityGroupId: this.securityGroup.id,
+          description: `Test listener (green before the switch) from ${cidr}`,
+          ipProtocol: "tcp",
+          fromPort: testTraffic.port,
+          toPort: testTraffic.port,
+          cidrIpv4: cidr,
         });
       }
+      this.testListener = new LbListener(this, "test", {
+        loadBalancerArn: this.alb.arn,
+        port: testTraffic.port,
+        protocol: "HTTPS",
+        sslPolicy: ALB_TLS_POLICY,
+        certificateArn: props.certificateArn,
+        defaultAction: forbidden,
+      });
+      this.testRule = new LbListenerRule(this, "test-rule", {
+        listenerArn: this.testListener.arn,
+        priority: 1,
+        condition: everyPath,
+        action: forward(100),
+        ...managedByEcs,
+      });
     }
 
     this.webAcl = new WebAcl(this, "waf", {
@@ -279,6 +366,17 @@ export class LoadBalancer extends Construct {
       scope: "REGIONAL",
       rateLimitPer5Min: props.wafRateLimitPer5Min,
       logging: { kmsKeyArn: network.logKey.arn, retentionDays: props.accessLogRetentionDays ?? 365 },
+      ...(behindCloudFront
+        ? {
+            requiredHeader: {
+              headerName: ORIGIN_VERIFY_HEADER,
+              headerValue: props.originVerifySecretValue!,
+              openPaths: route53Path ? [{ method: "GET", path: route53Path }] : [],
+              // The test listener admits only these ranges; they test green without the secret.
+              trustedCidrs: testTraffic?.allowedCidrs ?? [],
+            },
+          }
+        : {}),
     });
     new Wafv2WebAclAssociation(this, "waf-association", {
       resourceArn: this.alb.arn,

@@ -7,6 +7,11 @@ export interface LoadBalancerTarget {
   readonly arnSuffix: string;
   /** `targetgroup/<name>/<id>`: the target group's `arn_suffix`. */
   readonly targetGroupArnSuffix: string;
+  /**
+   * The alternate target group of ECS blue/green deployments: after a switch the API's tasks are
+   * there, so the host-count alarms add the two groups. @default none (one target group)
+   */
+  readonly alternateTargetGroupArnSuffix?: string;
 }
 
 export interface ServiceTarget {
@@ -53,10 +58,43 @@ function metric(
   return { kind: "metric", namespace, metricName, dimensions, periodSeconds, ...stat };
 }
 
-/** 5xx rate, p95 latency, unhealthy and healthy hosts: what users feel, so all feed region-unhealthy. */
+/**
+ * 5xx rate, p95 latency, unhealthy and healthy hosts: what users feel, so all feed region-unhealthy.
+ * The 5xx rate and p95 latency are the load balancer's (the API is its only target), so they watch
+ * whichever target group serves: they are the alarms an ECS deployment rolls back on.
+ */
 export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds): AlarmSpec[] {
   const alb = { LoadBalancer: lb.arnSuffix };
-  const targets = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
+  const groups = [
+    lb.targetGroupArnSuffix,
+    ...(lb.alternateTargetGroupArnSuffix ? [lb.alternateTargetGroupArnSuffix] : []),
+  ];
+  // One group: the metric itself. Two (blue/green): their sum, an absent group counting as 0.
+  const hosts = (metricName: string, statistic: string, label: string): AlarmSpec["source"] =>
+    groups.length === 1
+      ? metric(
+          "AWS/ApplicationELB",
+          metricName,
+          { LoadBalancer: lb.arnSuffix, TargetGroup: groups[0] },
+          { statistic },
+        )
+      : {
+          kind: "math",
+          expression: "FILL(primary, 0) + FILL(alternate, 0)",
+          label,
+          periodSeconds: MINUTE,
+          metrics: Object.fromEntries(
+            groups.map((group, i) => [
+              i === 0 ? "primary" : "alternate",
+              {
+                namespace: "AWS/ApplicationELB",
+                metricName,
+                dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: group },
+                stat: statistic,
+              },
+            ]),
+          ),
+        };
   const count = (metricName: string) => ({
     namespace: "AWS/ApplicationELB",
     metricName,
@@ -91,12 +129,13 @@ export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds
       datapointsToAlarm: 3,
       treatMissingData: "notBreaching",
       regionUnhealthy: true,
+      canServe: true,
     },
     {
       key: "alb-p95-latency",
-      description: `p95 target response time above ${t.p95LatencyMs} ms in 3 of 5 minutes. No requests, no data: not breaching.`,
+      description: `p95 target response time (every target group of the load balancer) above ${t.p95LatencyMs} ms in 3 of 5 minutes. No requests, no data: not breaching.`,
       section: "Load balancer",
-      source: metric("AWS/ApplicationELB", "TargetResponseTime", targets, { extendedStatistic: "p95" }),
+      source: metric("AWS/ApplicationELB", "TargetResponseTime", alb, { extendedStatistic: "p95" }),
       comparison: "GreaterThanThreshold",
       // TargetResponseTime is in seconds.
       threshold: t.p95LatencyMs / 1000,
@@ -107,12 +146,13 @@ export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds
       // A p95 from a handful of requests is noise; keep the current state until there are enough.
       evaluateLowSampleCountPercentiles: "ignore",
       regionUnhealthy: true,
+      canServe: true,
     },
     {
       key: "alb-unhealthy-hosts",
       description: `More than ${t.unhealthyHosts} API targets failed health checks for 3 minutes. Missing data is not breaching: alb-no-healthy-hosts covers a target group with no targets.`,
       section: "Load balancer",
-      source: metric("AWS/ApplicationELB", "UnHealthyHostCount", targets, { statistic: "Maximum" }),
+      source: hosts("UnHealthyHostCount", "Maximum", "Unhealthy API targets"),
       comparison: "GreaterThanThreshold",
       threshold: t.unhealthyHosts,
       thresholdLabel: `${t.unhealthyHosts} hosts`,
@@ -120,12 +160,13 @@ export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds
       datapointsToAlarm: 3,
       treatMissingData: "notBreaching",
       regionUnhealthy: true,
+      canServe: true,
     },
     {
       key: "alb-no-healthy-hosts",
       description: `Fewer than ${t.minHealthyHosts} healthy API targets for 2 minutes: the region cannot serve. Missing data is breaching (nothing proves there is capacity).`,
       section: "Load balancer",
-      source: metric("AWS/ApplicationELB", "HealthyHostCount", targets, { statistic: "Minimum" }),
+      source: hosts("HealthyHostCount", "Minimum", "Healthy API targets"),
       comparison: "LessThanThreshold",
       threshold: t.minHealthyHosts,
       thresholdLabel: `${t.minHealthyHosts} hosts`,
@@ -133,6 +174,7 @@ export function loadBalancerAlarms(lb: LoadBalancerTarget, t: ResolvedThresholds
       datapointsToAlarm: 2,
       treatMissingData: "breaching",
       regionUnhealthy: true,
+      canServe: true,
     },
   ];
 }
@@ -200,11 +242,19 @@ export function kubernetesAlarms(target: KubernetesTarget, t: ResolvedThresholds
 }
 
 /**
- * CPU, free storage and connections for every instance, and replica lag for readers and
- * cross-region replicas. RDS reports every minute while an instance is available, so missing data
- * is breaching: silence means the instance is down. The writer's CPU and connections feed the
- * region-unhealthy composite; replica lag does not, because a DR replica whose primary region is
- * gone reports no lag and must stay eligible for promotion.
+ * CPU, free storage and connections for every instance, and for readers and cross-region
+ * replicas their lag (a warning at `replicaLagWarningSeconds`, half the RPO by default, and a page
+ * at the RPO) and stopped replication (RDS reports ReplicaLag -1). RDS reports every minute while
+ * an instance is available, so an instance's own metrics treat missing data as breaching: silence
+ * means the instance is down.
+ *
+ * Replica lag is different by the role of the region. An in-region reader's source is in the same
+ * region, so silence is breaching there too. A cross-region replica sits in a warm standby and its
+ * lag is a fact about the primary region: when that region is unreachable ReplicaLag has no data,
+ * which says nothing about whether the standby can serve. Its lag alarms treat missing data as
+ * missing (INSUFFICIENT_DATA, with a note to the warnings topic) and `skyline` reports it as
+ * "source region unreachable". None of the lag alarms feeds region-unhealthy or the failover gates
+ * (`canServe`): a DR replica whose primary region is gone must stay eligible for promotion.
  */
 export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedThresholds): AlarmSpec[] {
   const id = shortName(db.instanceId, prefix);
@@ -212,6 +262,8 @@ export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedTh
   const rds = (metricName: string, statistic: string, periodSeconds = MINUTE) =>
     metric("AWS/RDS", metricName, dimensions, { statistic }, periodSeconds);
   const writer = db.role === "writer";
+  // The instance that takes writes now or after a promotion: its health says whether the region can serve.
+  const writes = db.role !== "reader";
   const silence = "Missing data is breaching: the instance stopped reporting.";
   const specs: AlarmSpec[] = [
     {
@@ -226,6 +278,7 @@ export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedTh
       datapointsToAlarm: 5,
       treatMissingData: "breaching",
       regionUnhealthy: writer,
+      canServe: writes,
     },
     {
       key: `rds-${id}-connections`,
@@ -239,6 +292,7 @@ export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedTh
       datapointsToAlarm: 3,
       treatMissingData: "breaching",
       regionUnhealthy: writer,
+      canServe: writes,
     },
     {
       key: `rds-${id}-free-storage`,
@@ -252,26 +306,73 @@ export function databaseAlarms(db: DatabaseTarget, prefix: string, t: ResolvedTh
       datapointsToAlarm: 2,
       treatMissingData: "breaching",
       regionUnhealthy: false,
+      canServe: writes,
     },
   ];
-  if (db.role !== "writer") {
-    specs.push({
+  if (db.role !== "writer") specs.push(...replicationAlarms(db, id, t));
+  return specs;
+}
+
+/** Lag warning, lag page and stopped replication of one replica (see databaseAlarms). */
+function replicationAlarms(db: DatabaseTarget, id: string, t: ResolvedThresholds): AlarmSpec[] {
+  const dimensions = { DBInstanceIdentifier: db.instanceId };
+  const lag = (statistic: string) => metric("AWS/RDS", "ReplicaLag", dimensions, { statistic });
+  const crossRegion = db.role === "cross-region-replica";
+  const silence: Pick<AlarmSpec, "treatMissingData" | "notifyInsufficientData"> = crossRegion
+    ? { treatMissingData: "missing", notifyInsufficientData: true }
+    : { treatMissingData: "breaching" };
+  const silenceText = crossRegion
+    ? "Missing data is missing, not breaching: a cross-region replica reports no lag while its source region is unreachable, which says nothing about this region (skyline reports it as source region unreachable)."
+    : "Missing data is breaching: the reader or its in-region writer stopped reporting.";
+  const what = `RDS ${db.role} ${db.instanceId}`;
+  return [
+    {
+      key: `rds-${id}-replica-lag-warning`,
+      description:
+        `${what} lags the writer by ${t.replicaLagWarningSeconds} s or more in 2 of 3 minutes: ` +
+        `act now (find the cause, think about failing over) before the lag reaches the RPO of ${t.rpoSeconds} s. ${silenceText}`,
+      section: "Database",
+      source: lag("Maximum"),
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: t.replicaLagWarningSeconds,
+      thresholdLabel: `${t.replicaLagWarningSeconds} s (warning)`,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      ...silence,
+      regionUnhealthy: false,
+      severity: "warn",
+    },
+    {
       key: `rds-${id}-replica-lag`,
       description:
-        `RDS ${db.role} ${db.instanceId} lags the writer by ${t.replicaLagSeconds} s or more (RPO ${t.rpoSeconds} s) in 2 of 3 minutes: ` +
-        `promoting it now would lose more than the RPO. Missing data is breaching: without lag data the RPO cannot be proven.`,
+        `${what} lags the writer by ${t.replicaLagSeconds} s or more (RPO ${t.rpoSeconds} s) in any minute: ` +
+        `promoting it now loses more than the RPO. ${silenceText}`,
       section: "Database",
-      source: rds("ReplicaLag", "Maximum"),
+      source: lag("Maximum"),
       comparison: "GreaterThanOrEqualToThreshold",
       threshold: t.replicaLagSeconds,
       thresholdLabel: `${t.replicaLagSeconds} s (RPO)`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: "breaching",
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      ...silence,
       regionUnhealthy: false,
-    });
-  }
-  return specs;
+    },
+    {
+      key: `rds-${id}-replication-stopped`,
+      description:
+        `${what} reports ReplicaLag -1 for 2 minutes: replication is not running, and the data it misses grows ` +
+        `with every write. Missing data is not breaching: the lag alarms judge silence.`,
+      section: "Database",
+      source: lag("Minimum"),
+      comparison: "LessThanThreshold",
+      threshold: 0,
+      thresholdLabel: "-1 (stopped)",
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "notBreaching",
+      regionUnhealthy: false,
+    },
+  ];
 }
 
 /** Engine CPU, memory and evictions for each member node of the replication group. */

@@ -13,6 +13,9 @@ export type ComparisonOperator =
 /**
  * `breaching`: silence is itself the problem (the resource stopped reporting).
  * `notBreaching`: silence means nothing happened (no requests, no evictions).
+ * `missing`: silence proves neither; the alarm goes to INSUFFICIENT_DATA (e.g. a cross-region
+ * replica's lag while its source region is unreachable: a fact about the other region).
+ * `ignore`: keep the last state (a switch that is set on purpose and then left alone).
  */
 export type TreatMissingData = "breaching" | "notBreaching" | "missing" | "ignore";
 
@@ -39,7 +42,7 @@ export interface MathSource {
   readonly metrics: Readonly<Record<string, MetricId & { readonly stat: string }>>;
 }
 
-export type DashboardSection = "Load balancer" | "Service" | "Database" | "Cache";
+export type DashboardSection = "Load balancer" | "Service" | "Database" | "Cache" | "Queue";
 
 export interface AlarmSpec {
   /** Suffix of the alarm name: `<prefix>-<key>`, e.g. `alb-5xx-rate`. Also the construct id. */
@@ -58,4 +61,17 @@ export interface AlarmSpec {
   readonly evaluateLowSampleCountPercentiles?: "ignore" | "evaluate";
   /** Part of the composite "region unhealthy" alarm. */
   readonly regionUnhealthy: boolean;
+  /**
+   * Says whether this region can serve (as opposed to a fact about another region, such as a
+   * replica's lag behind its source): the failover gates read these, with the composite.
+   * @default false
+   */
+  readonly canServe?: boolean;
+  /** `page` notifies the alert topic; `warn` the warnings topic (act before it pages). @default "page" */
+  readonly severity?: "page" | "warn";
+  /**
+   * Also notify the warnings topic on INSUFFICIENT_DATA: for `missing` alarms whose silence is
+   * worth a look but is not a breach. @default false
+   */
+  readonly notifyInsufficientData?: boolean;
 }

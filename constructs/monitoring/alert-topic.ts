@@ -1,13 +1,15 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import type { TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 import { EncryptionKey } from "../encryption-key/encryption-key";
 
 export interface AlertTopicProps {
-  /** Name prefix: topic `<name>-alerts`, key alias `<name>-alerts`. */
+  /** Name prefix: topic `<name>-<suffix>`, key alias `<name>-<suffix>`. */
   readonly name: string;
+  /** What the topic carries, the last part of its name: `alerts` page, `warnings` do not. @default "alerts" */
+  readonly suffix?: "alerts" | "warnings";
   /** Region the topic is in; CloudWatch alarms can only notify a topic in their own region. */
   readonly region: string;
   /**
@@ -45,9 +47,9 @@ export class AlertTopic extends Construct {
         );
       }
     });
-    this.topicName = `${name}-alerts`;
+    this.topicName = `${name}-${props.suffix ?? "alerts"}`;
     this.key = new EncryptionKey(this, "key", {
-      name: `${name}-alerts`,
+      name: this.topicName,
       description: `Alarm notifications on SNS topic ${this.topicName}`,
       serviceUsers: [ALARM_PUBLISHER, ...others].map((principal) => ({ principal })),
       provider,

@@ -4,7 +4,7 @@ import type { AlarmSpec, DashboardSection, MetricId } from "./alarm-spec";
 const GRID_WIDTH = 24;
 const WIDGET_WIDTH = 8;
 const WIDGET_HEIGHT = 6;
-const SECTIONS: readonly DashboardSection[] = ["Load balancer", "Service", "Database", "Cache"];
+const SECTIONS: readonly DashboardSection[] = ["Load balancer", "Service", "Database", "Cache", "Queue"];
 
 export interface DashboardInput {
   readonly region: string;

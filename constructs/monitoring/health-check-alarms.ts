@@ -1,5 +1,5 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import type { TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "../../engine";
 import { Construct } from "constructs";
 import { AlertTopic } from "./alert-topic";
 

@@ -17,6 +17,7 @@ import {
 import type { AlarmSpec } from "./alarm-spec";
 import { AlertTopic } from "./alert-topic";
 import { dashboardBody } from "./dashboard-body";
+import { queueAlarms, type QueueTarget } from "./queue-alarms";
 import { resolveThresholds, type MonitoringThresholds, type ResolvedThresholds } from "./thresholds";
 
 export interface MonitoringProps {
@@ -33,6 +34,8 @@ export interface MonitoringProps {
   readonly databases?: readonly DatabaseTarget[];
   /** The region's Redis replication group. @default none */
   readonly cache?: CacheTarget;
+  /** The submission queue and its workers (constructs/monitoring/queue-alarms.ts). @default none */
+  readonly queue?: QueueTarget;
   /** @default the product's targets: see each field */
   readonly thresholds?: MonitoringThresholds;
   /**
@@ -41,12 +44,25 @@ export interface MonitoringProps {
    */
   readonly topicArn?: string;
   /**
+   * Notify an existing topic in this region with warnings (alarms that come before a page).
+   * @default `topicArn` when given, else a new KMS-encrypted topic `<name>-warnings`
+   */
+  readonly warningTopicArn?: string;
+  /**
    * AWS services besides CloudWatch allowed to publish to the created topic, e.g.
    * `backup.amazonaws.com` for the Backup construct's job notifications. Ignored with `topicArn`.
    * @default none
    */
   readonly additionalTopicPublishers?: readonly string[];
 }
+
+/**
+ * The alarms an ECS deployment watches and rolls back on: the 5xx rate and the p95 latency, what
+ * users feel from a bad release. Saturation alarms are left out (a deployment runs two fleets, and
+ * autoscaling answers load), and so are the host counts (the circuit breaker covers tasks that fail
+ * to start or to pass health checks).
+ */
+export const DEPLOYMENT_ALARM_KEYS = ["alb-5xx-rate", "alb-p95-latency"] as const;
 
 // CloudWatch alarm names may be 255 characters; dashboard names are letters, digits, - and _.
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -63,10 +79,18 @@ export class Monitoring extends Construct {
   readonly alarmNamesByKey: Readonly<Record<string, string>>;
   /** Every metric alarm's name (the composite is `regionUnhealthyAlarmName`). */
   readonly alarmNames: readonly string[];
+  /**
+   * The alarms that say whether this region can serve (not facts about another region, such as
+   * replica lag); the failover gates read them with the composite.
+   */
+  readonly canServeAlarmNames: readonly string[];
   readonly regionUnhealthyAlarm: CloudwatchCompositeAlarm;
   readonly regionUnhealthyAlarmName: string;
   readonly topic?: AlertTopic;
   readonly topicArn: string;
+  /** Where warnings go (alarms with severity `warn`, and INSUFFICIENT_DATA notes). */
+  readonly warningTopic?: AlertTopic;
+  readonly warningTopicArn: string;
   readonly dashboard: CloudwatchDashboard;
   readonly dashboardName: string;
   readonly thresholds: ResolvedThresholds;
@@ -91,6 +115,7 @@ export class Monitoring extends Construct {
       ...(props.kubernetes ? kubernetesAlarms(props.kubernetes, this.thresholds) : []),
       ...(props.databases ?? []).flatMap((db) => databaseAlarms(db, name, this.thresholds)),
       ...(props.cache ? cacheAlarms(props.cache, name, this.thresholds) : []),
+      ...(props.queue ? queueAlarms(props.queue) : []),
     ];
     const duplicate = this.specs.find((s, i) => this.specs.findIndex((o) => o.key === s.key) !== i);
     if (duplicate) {
@@ -110,9 +135,20 @@ export class Monitoring extends Construct {
       this.topicArn = this.topic.topicArn;
     }
     const actions = { alarmActions: [this.topicArn], okActions: [this.topicArn] };
+    const needsWarnings = this.specs.some((s) => s.severity === "warn" || s.notifyInsufficientData);
+    if (props.warningTopicArn ?? props.topicArn) {
+      this.warningTopicArn = (props.warningTopicArn ?? props.topicArn)!;
+    } else if (needsWarnings) {
+      this.warningTopic = new AlertTopic(this, "warnings", { name, region, suffix: "warnings" });
+      this.warningTopicArn = this.warningTopic.topicArn;
+    } else {
+      this.warningTopicArn = this.topicArn;
+    }
+    const warnings = [this.warningTopicArn];
 
     const alarms: Record<string, CloudwatchMetricAlarm> = {};
     for (const spec of this.specs) {
+      const warn = spec.severity === "warn";
       alarms[spec.key] = new CloudwatchMetricAlarm(this, spec.key, {
         alarmName: `${name}-${spec.key}`,
         alarmDescription: spec.description,
@@ -123,12 +159,14 @@ export class Monitoring extends Construct {
         treatMissingData: spec.treatMissingData,
         evaluateLowSampleCountPercentiles: spec.evaluateLowSampleCountPercentiles,
         ...metricArguments(spec),
-        ...actions,
+        ...(warn ? { alarmActions: warnings, okActions: warnings } : actions),
+        ...(spec.notifyInsufficientData ? { insufficientDataActions: warnings } : {}),
       });
     }
     this.alarms = alarms;
     this.alarmNamesByKey = Object.fromEntries(this.specs.map((s) => [s.key, `${name}-${s.key}`]));
     this.alarmNames = Object.values(this.alarmNamesByKey);
+    this.canServeAlarmNames = this.specs.filter((s) => s.canServe).map((s) => this.alarmNamesByKey[s.key]);
 
     this.regionUnhealthyAlarmName = `${name}-region-unhealthy`;
     const members = this.specs.filter((s) => s.regionUnhealthy);

@@ -37,8 +37,16 @@ export interface MonitoringThresholds {
   readonly rdsFreeStorageGiB?: number;
   /** Alarm above this many connections; about 80 % of the instance class's max_connections. @default 400 */
   readonly rdsConnections?: number;
-  /** Replica lag in seconds for readers and cross-region replicas. @default the RPO (300) */
+  /**
+   * Replica lag in seconds that pages (readers and cross-region replicas): from here on a promotion
+   * loses more than the RPO. @default the RPO (300)
+   */
   readonly replicaLagSeconds?: number;
+  /**
+   * Replica lag in seconds that warns, early enough to act before the RPO is lost; below
+   * `replicaLagSeconds`. @default half the RPO (150)
+   */
+  readonly replicaLagWarningSeconds?: number;
   /** Redis engine (main thread) CPU. @default 80 */
   readonly redisEngineCpuPercent?: number;
   /** Redis used memory as a percentage of maxmemory. @default 80 */
@@ -64,6 +72,7 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   rdsFreeStorageGiB: 10,
   rdsConnections: 400,
   replicaLagSeconds: 300,
+  replicaLagWarningSeconds: 150,
   redisEngineCpuPercent: 80,
   redisMemoryPercent: 80,
   redisEvictionsPer5Min: 100,
@@ -87,6 +96,7 @@ const RANGES: Record<keyof MonitoringThresholds, Range> = {
   rdsFreeStorageGiB: [1, 65_536],
   rdsConnections: [1, 100_000, true],
   replicaLagSeconds: [1, 86_400, true],
+  replicaLagWarningSeconds: [1, 86_400, true],
   redisEngineCpuPercent: [1, 100],
   redisMemoryPercent: [1, 100],
   redisEvictionsPer5Min: [0, 1_000_000_000, true],
@@ -98,6 +108,8 @@ export function resolveThresholds(owner: string, given: MonitoringThresholds = {
     ...DEFAULT_THRESHOLDS,
     ...definedOnly(given),
     replicaLagSeconds: given.replicaLagSeconds ?? rpoSeconds,
+    replicaLagWarningSeconds:
+      given.replicaLagWarningSeconds ?? Math.max(1, Math.floor((given.replicaLagSeconds ?? rpoSeconds) / 2)),
   };
   for (const key of Object.keys(RANGES) as (keyof MonitoringThresholds)[]) {
     const [min, max, integer] = RANGES[key];
@@ -117,6 +129,11 @@ export function resolveThresholds(owner: string, given: MonitoringThresholds = {
   if (resolved.replicaLagSeconds > resolved.rpoSeconds) {
     throw new Error(
       `${owner}: thresholds.replicaLagSeconds (${resolved.replicaLagSeconds}) exceeds thresholds.rpoSeconds (${resolved.rpoSeconds}); a replica could fall behind the RPO without an alarm, lower it to ${resolved.rpoSeconds} or less`,
+    );
+  }
+  if (resolved.replicaLagWarningSeconds >= resolved.replicaLagSeconds) {
+    throw new Error(
+      `${owner}: thresholds.replicaLagWarningSeconds (${resolved.replicaLagWarningSeconds}) must be below thresholds.replicaLagSeconds (${resolved.replicaLagSeconds}); the warning exists to come before the page, e.g. ${Math.max(1, Math.floor(resolved.replicaLagSeconds / 2))}`,
     );
   }
   return resolved;

@@ -14,6 +14,8 @@ export const EKS_ADDON_CHART_VERSIONS = {
   awsLoadBalancerController: "1.13.0",
   /** charts.external-secrets.io `external-secrets` (serves the external-secrets.io/v1 API the workload uses). */
   externalSecrets: "0.19.2",
+  /** kedacore.github.io/charts `keda` (KEDA 2.17: the aws-sqs-queue scaler with pod identity `aws`). */
+  keda: "2.17.2",
 } as const;
 
 const chartVersion = z
@@ -83,6 +85,7 @@ export const eksConfigSchema = z
       .object({
         awsLoadBalancerController: chartVersion.default(EKS_ADDON_CHART_VERSIONS.awsLoadBalancerController),
         externalSecrets: chartVersion.default(EKS_ADDON_CHART_VERSIONS.externalSecrets),
+        keda: chartVersion.default(EKS_ADDON_CHART_VERSIONS.keda),
       })
       .strict()
       .default({}),

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { cidrsOverlap, parseCidr } from "../../constructs/network/cidr";
 import { cacheConfigSchema, databaseConfigSchema, validateDataTier } from "./data-tier-schema";
+import { deploymentConfigSchema, validateDeployment } from "./deployment-schema";
 import { eksConfigSchema } from "./eks-schema";
+import { queueConfigSchema, validateQueue } from "./queue-schema";
+import { loadTargetsSchema, validateLoadTargets } from "./targets-schema";
 import { FARGATE_CPU_UNITS, fargateMemoryOptions } from "./fargate-sizes";
 import { isKnownRegion, REGIONS, regionInfo } from "./regions";
+import { describeUnknownKeys } from "./suggest";
 
 /**
  * The one schema for an environment. Environment files (environments/*.ts) are typed against
@@ -39,6 +43,8 @@ const service = z
     maxTasks: z.number().int().min(1),
     /** Container port of the reference API. */
     containerPort: z.number().int().min(1024).max(65535).default(8080),
+    /** How releases reach users (stacks/config/deployment-schema.ts): strategy, bake time, test listener. */
+    deployment: deploymentConfigSchema.default({}),
   })
   .strict();
 
@@ -118,12 +124,46 @@ export const environmentSchema = z
     compute: z.enum(["ecs", "eks"]).default("ecs"),
     /** EKS cluster and workload settings (stacks/config/eks-schema.ts), used when compute is "eks". */
     eks: eksConfigSchema.default({}),
+    /** Asynchronous submissions: SQS queue and workers (stacks/config/queue-schema.ts). */
+    queue: queueConfigSchema.default({}),
+    /** The load to carry (stacks/config/targets-schema.ts): `skyline capacity` and `skyline cost` read it. */
+    targets: loadTargetsSchema.default({}),
+    /**
+     * Warm-standby sizing of the DR regions while they take no traffic; `skyline failover region`
+     * scales the target up to the primary's size when it moves traffic there.
+     */
+    standby: z
+      .object({
+        /** ECS tasks a DR region runs. @default service.minTasks */
+        minTasks: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /**
+     * An optional small DR region for failover drills (`skyline drill`) on a non-production
+     * environment: when enabled it is added to drRegions with its network, standby.minTasks
+     * (default 1) and a regional cache (no Global Datastore, which needs M or R nodes). Off by
+     * default: a second region roughly doubles the environment's cost while it exists.
+     */
+    drillRegion: z
+      .object({
+        enabled: z.boolean().default(false),
+        region,
+        vpcCidr: z.string(),
+        azCount: z.number().int().min(1).default(2),
+        /** Tasks the drill region runs while it takes no traffic. @default 1 */
+        minTasks: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
+  .transform(withDrillRegion)
   .superRefine((env, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
     const production = env.tier === "production";
+    const maxTasks = env.service.maxTasks;
 
     env.drRegions.forEach((dr, i) => {
       if (dr === env.primaryRegion) {
@@ -131,6 +171,19 @@ export const environmentSchema = z
       }
       if (env.drRegions.indexOf(dr) !== i) issue(["drRegions", i], `DR region ${dr} is listed twice`);
     });
+
+    if (env.drillRegion && production) {
+      issue(
+        ["drillRegion"],
+        "drillRegion is for non-production environments; production's DR regions are drRegions, and it is drilled with a game day (runbook game-day)",
+      );
+    }
+    if (env.standby.minTasks !== undefined && env.standby.minTasks > maxTasks) {
+      issue(
+        ["standby", "minTasks"],
+        `standby.minTasks (${env.standby.minTasks}) is greater than maxTasks (${maxTasks})`,
+      );
+    }
 
     const wanted = [env.primaryRegion, ...env.drRegions];
     for (const r of wanted) {
@@ -176,7 +229,7 @@ export const environmentSchema = z
       }
     }
 
-    const { cpu, memoryMiB, minTasks, maxTasks } = env.service;
+    const { cpu, memoryMiB, minTasks } = env.service;
     if (!FARGATE_CPU_UNITS.includes(cpu)) {
       issue(["service", "cpu"], `Fargate accepts cpu ${FARGATE_CPU_UNITS.join(", ")}; got ${cpu}`);
     } else if (!fargateMemoryOptions(cpu).includes(memoryMiB)) {
@@ -193,7 +246,31 @@ export const environmentSchema = z
       issue(["service", "minTasks"], "production needs at least 2 tasks so one AZ can fail");
     }
     validateDataTier(env, issue);
+    validateQueue(env, issue);
+    validateLoadTargets(env, issue);
+    validateDeployment(env, issue);
   });
+
+type ParsedEnvironment = {
+  drRegions: string[];
+  regions: Record<string, { vpcCidr: string; azCount: number }>;
+  standby: { minTasks?: number };
+  cache: { globalDatastore?: boolean };
+  drillRegion?: { enabled: boolean; region: string; vpcCidr: string; azCount: number; minTasks: number };
+};
+
+/** An enabled drill region becomes a small DR region (see drillRegion); otherwise nothing changes. */
+function withDrillRegion<T extends ParsedEnvironment>(env: T): T {
+  const drill = env.drillRegion;
+  if (!drill?.enabled || env.drRegions.includes(drill.region)) return env;
+  return {
+    ...env,
+    drRegions: [...env.drRegions, drill.region],
+    regions: { ...env.regions, [drill.region]: { vpcCidr: drill.vpcCidr, azCount: drill.azCount } },
+    standby: { ...env.standby, minTasks: env.standby.minTasks ?? drill.minTasks },
+    cache: { ...env.cache, globalDatastore: env.cache.globalDatastore ?? false },
+  };
+}
 
 /** What an environment file writes (defaults optional). */
 export type EnvironmentInput = z.input<typeof environmentSchema>;
@@ -216,6 +293,10 @@ export function parseEnvironment(input: unknown, source: string): EnvironmentCon
   if (result.success) return result.data;
   throw new ConfigError(
     source,
-    result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+    result.error.issues.flatMap((i) =>
+      i.code === z.ZodIssueCode.unrecognized_keys
+        ? describeUnknownKeys(environmentSchema, i.path, i.keys)
+        : [`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`],
+    ),
   );
 }

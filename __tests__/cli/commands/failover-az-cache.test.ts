@@ -73,11 +73,19 @@ describe("failover az", () => {
     );
   });
 
-  it("maps DBInstanceNotFound from the plan (exit 1) and ExpiredToken", async () => {
+  it("DBInstanceNotFound while planning is a failed pre-check (exit 3, plan shown); ExpiredToken fails (exit 1)", async () => {
     rds.on(DescribeDBInstancesCommand).rejects(awsError("DBInstanceNotFoundFault"));
     const missing = await run(["--manifest", PRODUCTION, "failover", "az", "--yes"]);
-    expect(missing.code).toBe(1);
-    expect(missing.err).toContain(`database ${WRITER} (us-east-1) was not found`);
+    expect(missing.code).toBe(3);
+    expect(missing.out).toContain(
+      `Plan: failover az: stopped while planning, database ${WRITER} (us-east-1) was not found`,
+    );
+    expect(missing.out).toContain(
+      `FAIL database ${WRITER} (us-east-1) exists: database ${WRITER} (us-east-1) was not found`,
+    );
+    expect(missing.err).toContain(
+      `error: Refused: a pre-check failed while planning: database ${WRITER} (us-east-1) was not found`,
+    );
     rds.on(DescribeDBInstancesCommand).rejects(awsError("ExpiredTokenException"));
     const expired = await run(["--manifest", PRODUCTION, "failover", "az", "--yes"]);
     expect(expired.err).toContain("Your AWS credentials expired while acting on database");
@@ -174,10 +182,14 @@ describe("failover cache", () => {
     expect(out).toContain("primary is now eu-west-1 (was us-east-1)");
   });
 
-  it("--to refuses when the region is already primary, and needs a Global Datastore (exit 2)", async () => {
+  it("--to is a no-op when the region is already primary (exit 0), and needs a Global Datastore (exit 2)", async () => {
     ec.on(DescribeGlobalReplicationGroupsCommand).resolves(globalGroup("eu-west-1"));
     const already = await run(["--manifest", PRODUCTION, "failover", "cache", "--to", "eu-west-1", "--yes"]);
-    expect(already.code).toBe(3);
+    expect(already.code).toBe(0);
+    expect(already.out).toContain(
+      "Nothing to do: eu-west-1 already is the primary of Global Datastore ldgnf-skyline-production-cache. No change made.",
+    );
+    expect(mutatingCommands()).toEqual([]);
     const noGlobal = await run(["--manifest", STAGING, "failover", "cache", "--to", "eu-west-1"]);
     expect(noGlobal.code).toBe(2);
     expect(noGlobal.err).toContain("is not part of a Global Datastore");

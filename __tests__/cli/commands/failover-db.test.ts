@@ -7,7 +7,7 @@ import {
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand } from "@aws-sdk/client-rds";
 import { cw, ecs, healthyRegion, mutatingCommands, rds, resetMocks, sentCommands } from "../aws-mocks";
-import { PRODUCTION, run } from "../helpers";
+import { PRODUCTION, run, STAGING } from "../helpers";
 
 const REPLICA = "skyline-production-euw1-db";
 const replicaState = {
@@ -53,19 +53,23 @@ describe("failover db", () => {
     expect(rds.commandCalls(PromoteReadReplicaCommand)[0].args[0].input).toEqual({
       DBInstanceIdentifier: REPLICA,
     });
-    const metric = cw.commandCalls(PutMetricDataCommand)[0].args[0].input;
-    expect(metric.Namespace).toBe("Skyline/Operations");
-    expect(metric.MetricData?.[0].Dimensions).toContainEqual({ Name: "Outcome", Value: "succeeded" });
+    const metrics = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input);
+    expect(metrics.map((m) => m.Namespace)).toEqual(["Skyline/Operations", "Skyline/Operations"]);
+    expect(
+      metrics.map((m) => m.MetricData?.[0].Dimensions?.find((d) => d.Name === "Outcome")?.Value),
+    ).toEqual(["started", "succeeded"]);
     const audit = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
       .trim()
-      .split("\n");
-    expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0])).toMatchObject({
-      command: "failover db",
-      environment: "production",
-      region: "eu-west-1",
-      target: REPLICA,
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(audit.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
+    const same = { command: "failover db", environment: "production", region: "eu-west-1", target: REPLICA };
+    expect(audit[0]).toMatchObject({ ...same, check: `database ${REPLICA} (eu-west-1)` });
+    expect(audit[1]).toMatchObject({ ...same, operation: "PromoteReadReplica" });
+    expect(audit[2]).toMatchObject({
+      ...same,
       outcome: "succeeded",
+      sent: [expect.objectContaining({ operation: "PromoteReadReplica", status: "accepted" })],
     });
   });
 
@@ -129,7 +133,9 @@ describe("failover db", () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [] }] });
     const { code, out } = await run([...base, "--yes"]);
     expect(code).toBe(3);
-    expect(out).toContain("no usable ReplicaLag data in the last 5 minutes");
+    expect(out).toContain(
+      "FAIL replica lag within RPO: source region us-east-1 unreachable: no ReplicaLag data in 5 minutes",
+    );
     expect(mutatingCommands()).toEqual([]);
   });
 
@@ -193,7 +199,9 @@ describe("failover db", () => {
       REPLICA,
     ]);
     expect(code).toBe(3);
-    expect(out).toContain("FAIL no alarm in ALARM in eu-west-1: skyline-production-euw1-api-5xx");
+    expect(out).toContain(
+      "FAIL eu-west-1 can serve (no serving alarm in ALARM): skyline-production-euw1-api-5xx",
+    );
   });
 
   it("refuses when the replica has pending modifications or is not available", async () => {
@@ -230,12 +238,33 @@ describe("failover db", () => {
     expect(err).toMatch(
       /Timed out after 05:0\d: database skyline-production-euw1-db \(eu-west-1\) never showed the change/,
     );
-    const line = JSON.parse(readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8").trim());
-    expect(line.outcome).toBe("failed");
-    expect(cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData?.[0].Dimensions).toContainEqual({
+    const lines = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
+      .trim()
+      .split("\n");
+    const line = JSON.parse(lines[lines.length - 1]);
+    expect(line).toMatchObject({ phase: "outcome", outcome: "failed" });
+    expect(line.error).toContain("never showed the change");
+    expect(cw.commandCalls(PutMetricDataCommand)[1].args[0].input.MetricData?.[0].Dimensions).toContainEqual({
       Name: "Outcome",
       Value: "failed",
     });
+  });
+
+  it("a long wait is never silent: a progress line at least every 30 s, with elapsed time, state and what it waits for", async () => {
+    const modifying = { ...replicaState, DBInstanceStatus: "modifying" };
+    let chain = rds.on(DescribeDBInstancesCommand).resolvesOnce({ DBInstances: [replicaState] });
+    for (let i = 0; i < 40; i++) chain = chain.resolvesOnce({ DBInstances: [modifying] });
+    chain.resolves({ DBInstances: [promoted] });
+    rds.on(PromoteReadReplicaCommand).resolves({});
+    const { code, err } = await run([...base, "--yes"]);
+    expect(code).toBe(0);
+    const stamps = [...err.matchAll(/^\[(\d\d):(\d\d)\]/gm)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    expect(stamps[stamps.length - 1]).toBeGreaterThanOrEqual(6 * 60); // a wait of more than 6 minutes
+    const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30);
+    expect(err).toMatch(
+      /\[\d\d:\d\d\] database skyline-production-euw1-db \(eu-west-1\): still modifying, still a replica after \d\d:\d\d; waiting for available and standalone \(deadline 60 min\)/,
+    );
   });
 
   it("times out when the replica changes but never settles", async () => {
@@ -257,6 +286,16 @@ describe("failover db", () => {
     expect(code).toBe(2);
     expect(err).toContain("--to us-east-1 has no cross-region replica");
     expect(err).toContain("eu-west-1, ap-south-1");
+  });
+
+  it("in an environment with no replica at all, says so and points at failover az (not 'choose a region with one ()')", async () => {
+    const { code, err } = await run(["--manifest", STAGING, "failover", "db", "--to", "eu-west-1"]);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      "error: The staging environment has no cross-region replica in any region, so there is nothing to promote: " +
+        "`failover db` needs a multi-region environment. To fail the writer over to its standby in another AZ, use `skyline failover az`.\n",
+    );
+    expect(err).not.toContain("()");
   });
 
   it("prints one JSON document with plan and result in --output json", async () => {

@@ -1,207 +1,135 @@
-import {
-  GetHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  UpdateHealthCheckCommand,
-  type ResourceRecordSet,
-} from "@aws-sdk/client-route-53";
-import { cw, DNS_CHAIN, DNS_ORIGIN, healthyRegion, mutatingCommands, r53, resetMocks } from "../aws-mocks";
-import { PRODUCTION, run } from "../helpers";
-import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-
-const status = (ok: number, total = 3) => ({
-  HealthCheckObservations: Array.from({ length: total }, (_, i) => ({
-    StatusReport: { Status: i < ok ? "Success: HTTP Status Code 200" : "Failure: timeout" },
-  })),
-});
-
-const record = (name: string, region: string, failover: "PRIMARY" | "SECONDARY", rest: object) =>
-  ({ Name: name, Type: "A", SetIdentifier: region, Failover: failover, ...rest }) as ResourceRecordSet;
-
-type Switches = { disabled: boolean; inverted: boolean };
-const REAL: Switches = { disabled: false, inverted: false };
-const OUT: Switches = { disabled: true, inverted: true };
-
 /**
- * Route 53 as the command sees it: records by name, health checks with their two switches, and
- * checkers that report each endpoint's real health (never inverted; none while a check is disabled).
+ * `skyline failover dns` moves traffic with the data-plane switches (core/dns.ts): CloudWatch calls
+ * in regions that are up, never Route 53's API. Checked against the stateful fake (its Route 53
+ * view decides where the DNS server on a real socket answers, as Route 53's checkers would).
  */
-function route53(
-  records: Record<string, ResourceRecordSet[]>,
-  switches: Record<string, Switches> = {},
-  down: string[] = [],
-) {
-  const state: Record<string, Switches> = { "hc-use1": REAL, "hc-euw1": REAL, "hc-aps1": REAL, ...switches };
-  r53.on(ListResourceRecordSetsCommand).callsFake(({ StartRecordName }) => ({
-    // Route 53 lists from StartRecordName on: the records of that name first, then later names.
-    ResourceRecordSets: [
-      ...(records[`${StartRecordName}.`] ?? records[StartRecordName] ?? []),
-      ...Object.values(records).flat(),
-    ],
-  }));
-  r53.on(GetHealthCheckCommand).callsFake(({ HealthCheckId }) => ({
-    HealthCheck: {
-      HealthCheckConfig: { Disabled: state[HealthCheckId].disabled, Inverted: state[HealthCheckId].inverted },
-    },
-  }));
-  r53.on(UpdateHealthCheckCommand).callsFake(({ HealthCheckId, Disabled, Inverted }) => {
-    state[HealthCheckId] = { disabled: Disabled, inverted: Inverted };
-    return {};
-  });
-  r53
-    .on(GetHealthCheckStatusCommand)
-    .callsFake(({ HealthCheckId }) =>
-      state[HealthCheckId].disabled
-        ? { HealthCheckObservations: [] }
-        : status(down.includes(HealthCheckId) ? 0 : 3),
-    );
-  return state;
+import { readFileSync } from "node:fs";
+import { runCli } from "../../../cli/program";
+import { parseManifest, type OpsManifest } from "../../../manifest/schema";
+import { fakeRuntime, PRODUCTION, tmpDir } from "../helpers";
+import { dnsServer, FakeCloud } from "../support/fake-cloud";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+
+const production = parseManifest(JSON.parse(readFileSync(PRODUCTION, "utf8")), PRODUCTION);
+
+let cloud: FakeCloud;
+let dns: { address: string; close: () => Promise<void> };
+
+async function setUp(manifest: OpsManifest): Promise<string> {
+  cloud = new FakeCloud(manifest);
+  cloud.install();
+  dns = await dnsServer(cloud);
+  const path = join(tmpDir(), "manifest.json");
+  writeFileSync(path, JSON.stringify(manifest));
+  return path;
 }
 
-const updates = () =>
-  r53
-    .commandCalls(UpdateHealthCheckCommand)
-    .map((c) => [
-      c.args[0].input.HealthCheckId,
-      { disabled: c.args[0].input.Disabled, inverted: c.args[0].input.Inverted },
-    ]);
+afterEach(async () => dns?.close());
 
-const failoverDns = (to: string, yes = true) =>
-  run(["--manifest", PRODUCTION, "failover", "dns", "--to", to, ...(yes ? ["--yes"] : [])]);
+async function skyline(manifestPath: string, args: string[]) {
+  const rt = fakeRuntime({ env: { SKYLINE_DNS_SERVER: dns.address } });
+  cloud.useClock(() => rt.clock);
+  const code = await runCli(["--manifest", manifestPath, ...args], rt);
+  return { code, out: rt.out, err: rt.err };
+}
 
-beforeEach(() => {
-  resetMocks();
-  healthyRegion();
-  r53.on(ListHostedZonesByNameCommand).resolves({
-    HostedZones: [{ Id: "/hostedzone/Z123", Name: "skyline.example.com.", CallerReference: "x" }],
-  });
-});
+const switchCalls = () =>
+  cloud.calls
+    .filter((c) => c.operation === "SetAlarmState")
+    .map((c) => `${c.input.AlarmName} ${c.input.StateValue} in ${c.region}`);
 
 describe("failover dns", () => {
-  it("forces the primary out (check disabled and inverted) and answers with the first DR region", async () => {
-    const state = route53(DNS_CHAIN);
-    const { code, out } = await failoverDns("eu-west-1");
+  it("forces the primary out in every region that keeps its switch; the DNS answer follows; Route 53's API untouched", async () => {
+    const m = await setUp(production);
+    const { code, out } = await skyline(m, ["failover", "dns", "--to", "eu-west-1", "--yes"]);
     expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", OUT]]);
-    expect(state).toEqual({ "hc-use1": OUT, "hc-euw1": REAL, "hc-aps1": REAL });
-    expect(out).toContain("Route 53 treats us-east-1 as unhealthy whatever their real health");
-    expect(out).toContain("api.skyline.example.com now resolves to eu-west-1.");
-    expect(out).toContain("skyline failover dns --to us-east-1");
-  });
-
-  it("forces out a primary that is really down too: inverting alone would make it look healthy", async () => {
-    route53(DNS_CHAIN, {}, ["hc-use1"]);
-    const { code } = await failoverDns("eu-west-1");
-    expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", OUT]]);
-  });
-
-  it("reaches the third region through the chain, forcing out the regions ahead of it from the nearest back", async () => {
-    route53(DNS_CHAIN);
-    const { code, out } = await failoverDns("ap-south-1");
-    expect(code).toBe(0);
-    // eu-west-1 first: traffic stays on us-east-1 until it is forced out, then goes straight to ap-south-1.
-    expect(updates()).toEqual([
-      ["hc-euw1", OUT],
-      ["hc-use1", OUT],
+    expect(switchCalls()).toEqual([
+      "skyline-production-use1-traffic-switch ALARM in eu-west-1",
+      "skyline-production-use1-traffic-switch ALARM in ap-south-1",
     ]);
-    expect(out).toContain("Route 53 treats us-east-1, eu-west-1 as unhealthy");
-    expect(out).toContain("api.skyline.example.com now resolves to ap-south-1.");
-  });
-
-  it("fails back by restoring real health, the primary's first, and waits for its checkers", async () => {
-    const state = route53(DNS_CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
-    const { code, out } = await failoverDns("us-east-1");
-    expect(code).toBe(0);
-    expect(updates()).toEqual([
-      ["hc-use1", REAL],
-      ["hc-euw1", REAL],
+    const put = cloud.calls.find(
+      (c) => c.operation === "PutMetricData" && c.input.Namespace === "Skyline/TrafficSwitch",
+    )!;
+    expect(put.input.MetricData).toEqual([
+      {
+        MetricName: "ForcedOut",
+        Dimensions: [{ Name: "Switch", Value: "skyline-production-use1" }],
+        Value: 1,
+        Unit: "Count",
+      },
     ]);
-    expect(state).toEqual({ "hc-use1": REAL, "hc-euw1": REAL, "hc-aps1": REAL });
-    expect(out).toContain("Failover cleared: every region is judged by its real health again.");
-    // The forced-out primary had no checkers: judged by its alarms, service and targets instead;
-    // once restored, its checkers are waited for.
-    expect(out).toContain("its check is disabled now (no checkers)");
-    expect(
-      r53
-        .commandCalls(GetHealthCheckStatusCommand)
-        .filter((c) => c.args[0].input.HealthCheckId === "hc-use1"),
-    ).not.toHaveLength(0);
+    expect(cloud.serving()).toBe("eu-west-1");
+    expect(out).toContain("api.skyline.example.com now answers with eu-west-1.");
+    expect(out).toContain("Fail back later with: skyline failover dns --to us-east-1");
+    expect(cloud.route53Calls()).toBe(0);
   });
 
-  it("moves back one region by restoring only that region", async () => {
-    route53(DNS_CHAIN, { "hc-use1": OUT, "hc-euw1": OUT });
-    const { code } = await failoverDns("eu-west-1");
-    expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-euw1", REAL]]);
+  it("reaches the third region forcing out the regions ahead of it, nearest first", async () => {
+    const m = await setUp(production);
+    expect((await skyline(m, ["failover", "dns", "--to", "ap-south-1", "--yes"])).code).toBe(0);
+    expect(switchCalls()).toEqual([
+      "skyline-production-euw1-traffic-switch ALARM in us-east-1",
+      "skyline-production-euw1-traffic-switch ALARM in ap-south-1",
+      "skyline-production-use1-traffic-switch ALARM in eu-west-1",
+      "skyline-production-use1-traffic-switch ALARM in ap-south-1",
+    ]);
+    expect(cloud.serving()).toBe("ap-south-1");
   });
 
-  it("turns a check left inverted only (an older skyline's failover) into a forced-out one", async () => {
-    route53(DNS_CHAIN, { "hc-use1": { disabled: false, inverted: true } });
-    const { code } = await failoverDns("eu-west-1");
-    expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", OUT]]);
+  it("fails back by clearing the primary's switch where it was set, and is a no-op once there", async () => {
+    const m = await setUp(production);
+    await skyline(m, ["failover", "dns", "--to", "eu-west-1", "--yes"]);
+    cloud.calls.length = 0;
+    const back = await skyline(m, ["failover", "dns", "--to", "us-east-1", "--yes"]);
+    expect(back.code).toBe(0);
+    expect(switchCalls()).toEqual([
+      "skyline-production-use1-traffic-switch OK in eu-west-1",
+      "skyline-production-use1-traffic-switch OK in ap-south-1",
+    ]);
+    expect(cloud.serving()).toBe("us-east-1");
+    expect(back.out).toContain("Every region is judged by its real health again.");
+    cloud.calls.length = 0;
+    const again = await skyline(m, ["failover", "dns", "--to", "us-east-1", "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("Nothing to do: traffic already goes to us-east-1");
+    expect(cloud.mutations()).toEqual([]);
+  });
+
+  it("moves back one region by clearing only that region's switch", async () => {
+    const m = await setUp(production);
+    await skyline(m, ["failover", "dns", "--to", "ap-south-1", "--yes"]);
+    cloud.calls.length = 0;
+    expect((await skyline(m, ["failover", "dns", "--to", "eu-west-1", "--yes"])).code).toBe(0);
+    expect(switchCalls()).toEqual([
+      "skyline-production-euw1-traffic-switch OK in us-east-1",
+      "skyline-production-euw1-traffic-switch OK in ap-south-1",
+    ]);
+    expect(cloud.serving()).toBe("eu-west-1");
   });
 
   it("fails over between a plain pair of two regions as well", async () => {
-    route53({
-      [DNS_ORIGIN]: [
-        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
-      ],
-    });
-    const { code } = await failoverDns("eu-west-1");
-    expect(code).toBe(0);
-    expect(updates()).toEqual([["hc-use1", OUT]]);
+    const pair = structuredClone(production);
+    delete pair.regions["ap-south-1"];
+    pair.global!.failoverOrder = ["us-east-1", "eu-west-1"];
+    delete pair.global!.healthChecks["ap-south-1"];
+    const regions = pair.global!.trafficSwitch!.regions;
+    delete regions["ap-south-1"];
+    regions["us-east-1"].hostRegions = ["eu-west-1"];
+    regions["eu-west-1"].hostRegions = ["us-east-1"];
+    const m = await setUp(parseManifest(pair, "pair"));
+    expect((await skyline(m, ["failover", "dns", "--to", "eu-west-1", "--yes"])).code).toBe(0);
+    expect(switchCalls()).toEqual(["skyline-production-use1-traffic-switch ALARM in eu-west-1"]);
+    expect(cloud.serving()).toBe("eu-west-1");
   });
 
-  it("refuses when traffic already goes there (exit 3)", async () => {
-    route53(DNS_CHAIN, { "hc-use1": OUT });
-    const { code, out } = await failoverDns("eu-west-1");
-    expect(code).toBe(3);
-    expect(out).toContain(
-      "FAIL not already routed there: us-east-1 forced out, eu-west-1 real health, ap-south-1 real health",
-    );
-    expect(mutatingCommands()).toEqual([]);
-  });
-
-  it("refuses when the target's health check is failing or an alarm fires there", async () => {
-    route53(DNS_CHAIN);
-    r53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-euw1" }).resolves(status(1));
-    cw.on(DescribeAlarmsCommand).resolves({
-      CompositeAlarms: [{ AlarmName: "skyline-production-euw1-region-unhealthy" }],
-    });
-    const { code, out } = await failoverDns("eu-west-1");
-    expect(code).toBe(3);
-    expect(out).toContain("FAIL eu-west-1 health check passing: 33% of Route 53 checkers report success");
-    expect(out).toContain("FAIL no alarm in ALARM in eu-west-1: skyline-production-euw1-region-unhealthy");
-    expect(mutatingCommands()).toEqual([]);
-  });
-
-  it("rejects a region the record does not fail over to (exit 2)", async () => {
-    route53({
-      [DNS_ORIGIN]: [
-        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", { HealthCheckId: "hc-euw1" }),
-      ],
-    });
-    const { code, err } = await failoverDns("ap-south-1", false);
-    expect(code).toBe(2);
-    expect(err).toContain("fails over through us-east-1, eu-west-1, in that order");
-  });
-
-  it("rejects a chain whose SECONDARY leads nowhere (exit 2)", async () => {
-    route53({
-      [DNS_ORIGIN]: [
-        record(DNS_ORIGIN, "us-east-1", "PRIMARY", { HealthCheckId: "hc-use1" }),
-        record(DNS_ORIGIN, "eu-west-1", "SECONDARY", {}),
-      ],
-    });
-    const { code, err } = await failoverDns("eu-west-1", false);
-    expect(code).toBe(2);
-    expect(err).toContain(
-      "The SECONDARY record of api.skyline.example.com has neither a health check nor an alias to the next failover level",
+  it("says where the switches send traffic when DNS cannot be read from here", async () => {
+    const m = await setUp(production);
+    const rt = fakeRuntime({ env: { SKYLINE_DNS_SERVER: "127.0.0.1:9" } });
+    cloud.useClock(() => rt.clock);
+    expect(await runCli(["--manifest", m, "failover", "dns", "--to", "eu-west-1", "--yes"], rt)).toBe(0);
+    expect(rt.out).toMatch(
+      /The switches send api\.skyline\.example\.com to eu-west-1; DNS cannot be read from here \(E[A-Z]+\)/,
     );
   });
 });

@@ -185,13 +185,17 @@ describe("scale db", () => {
     });
   });
 
-  it("rejects a malformed class (exit 2) and refuses the current class (exit 3)", async () => {
+  it("rejects a malformed class (exit 2); the current class is a no-op (exit 0, nothing sent)", async () => {
     const bad = await run(["--manifest", PRODUCTION, "scale", "db", "--class", "large"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--class large is not a DB instance class");
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [db] });
     const same = await run(["--manifest", PRODUCTION, "scale", "db", "--class", "db.r7g.large", "--yes"]);
-    expect(same.code).toBe(3);
+    expect(same.code).toBe(0);
+    expect(same.out).toContain(
+      "Nothing to do: skyline-production-use1-db already is db.r7g.large. No change made.",
+    );
+    expect(mutatingCommands()).toEqual([]);
   });
 });
 

@@ -217,27 +217,32 @@ describe("snapshot copy", () => {
     );
   });
 
-  it("refuses when a snapshot of that name already exists there", async () => {
+  it("is a no-op (exit 0, nothing sent) when the copy is already there; refuses over a failed one", async () => {
     rds
       .on(DescribeDBSnapshotsCommand)
       .resolves({ DBSnapshots: [{ DBSnapshotIdentifier: NAME, Status: "available", DBSnapshotArn: ARN }] });
-    const { code, out } = await run([
-      "--manifest",
-      PRODUCTION,
-      "snapshot",
-      "copy",
-      NAME,
-      "--to",
-      "ap-south-1",
-      "--yes",
-    ]);
-    expect(code).toBe(3);
-    expect(out).toContain("FAIL no snapshot of that name in ap-south-1: already exists (available)");
+    const args = ["--manifest", PRODUCTION, "snapshot", "copy", NAME, "--to", "ap-south-1", "--yes"];
+    const { code, out } = await run(args);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      `Nothing to do: snapshot ${NAME} (ap-south-1) already exists (available). No change made.`,
+    );
+    expect(mutatingCommands()).toEqual([]);
+    rds
+      .on(DescribeDBSnapshotsCommand)
+      .resolvesOnce({
+        DBSnapshots: [{ DBSnapshotIdentifier: NAME, Status: "available", DBSnapshotArn: ARN }],
+      })
+      .resolves({ DBSnapshots: [{ DBSnapshotIdentifier: NAME, Status: "failed" }] });
+    const failed = await run(args);
+    expect(failed.code).toBe(3);
+    expect(failed.out).toContain("FAIL no failed snapshot of that name in ap-south-1: exists (failed)");
+    expect(mutatingCommands()).toEqual([]);
   });
 
-  it("says how to find snapshots when the source does not exist (exit 2)", async () => {
+  it("a source that does not exist is a failed pre-check: exit 3 with the plan, and how to find snapshots", async () => {
     rds.on(DescribeDBSnapshotsCommand).rejects(awsError("DBSnapshotNotFoundFault"));
-    const { code, err } = await run([
+    const { code, out, err } = await run([
       "--manifest",
       PRODUCTION,
       "snapshot",
@@ -246,7 +251,13 @@ describe("snapshot copy", () => {
       "--to",
       "eu-west-1",
     ]);
-    expect(code).toBe(2);
+    expect(code).toBe(3);
+    expect(out).toContain(
+      "Plan: snapshot copy: stopped while planning, snapshot nope (us-east-1) was not found",
+    );
+    expect(out).toContain(
+      "    FAIL snapshot nope (us-east-1) exists: snapshot nope (us-east-1) was not found",
+    );
     expect(err).toContain("skyline snapshot list --region us-east-1");
   });
 });
@@ -318,7 +329,7 @@ describe("snapshot prune", () => {
     expect(out).toContain("Deleted 1 snapshots: old-ours.");
   });
 
-  it("reports nothing to do without prompting", async () => {
+  it("with nothing to delete is a no-op: the plan, 'Nothing to do', exit 0, no prompt", async () => {
     listing();
     const { code, out } = await run([
       "--manifest",
@@ -331,6 +342,9 @@ describe("snapshot prune", () => {
       "1",
     ]);
     expect(code).toBe(0);
-    expect(out).toContain("Nothing to prune in us-east-1");
+    expect(out).toContain(
+      "Nothing to do: all 2 skyline snapshots in us-east-1 are within --keep-last 1 / --keep-days 365. No change made.",
+    );
+    expect(mutatingCommands()).toEqual([]);
   });
 });

@@ -3,11 +3,6 @@ import { join } from "node:path";
 import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import {
-  GetHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHostedZonesByNameCommand,
-} from "@aws-sdk/client-route-53";
 import { cw, ec, healthyRegion, mutatingCommands, r53, rds, resetMocks } from "../aws-mocks";
 import { awsError, PRODUCTION, run, STAGING, tmpDir } from "../helpers";
 
@@ -29,6 +24,55 @@ beforeEach(() => {
 });
 
 describe("status", () => {
+  it("lists first an operation the journal shows started and never finished (the run was killed)", async () => {
+    const audit = join(tmpDir(), "audit.jsonl");
+    const entry = {
+      app: "skyline",
+      environment: "production",
+      command: "failover db",
+      region: "eu-west-1",
+      target: "skyline-production-euw1-db",
+      check: "database skyline-production-euw1-db (eu-west-1)",
+      operator: "alice",
+      host: "laptop-1",
+      pid: 4242,
+      opId: "killed",
+      time: "2025-01-15T02:40:00.000Z",
+    };
+    writeFileSync(
+      audit,
+      [
+        { ...entry, phase: "started" },
+        { ...entry, phase: "sent", operation: "PromoteReadReplica" },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join("\n") + "\n",
+    );
+    const text = await run(["--manifest", PRODUCTION, "status"], { env: { SKYLINE_AUDIT_LOG: audit } });
+    expect(text.code).toBe(0);
+    expect(text.out.split("\n")[0]).toBe(
+      "unfinished operation: failover db at 2025-01-15T02:40:00.000Z, check database skyline-production-euw1-db (eu-west-1) " +
+        "(sent PromoteReadReplica; no outcome recorded; by alice on laptop-1 pid 4242)",
+    );
+    const json = await run(["--manifest", PRODUCTION, "-o", "json", "status"], {
+      env: { SKYLINE_AUDIT_LOG: audit },
+    });
+    expect(JSON.parse(json.out).unfinished).toEqual([
+      {
+        command: "failover db",
+        startedAt: "2025-01-15T02:40:00.000Z",
+        region: "eu-west-1",
+        target: "skyline-production-euw1-db",
+        check: "database skyline-production-euw1-db (eu-west-1)",
+        sent: ["PromoteReadReplica"],
+        operator: "alice",
+        host: "laptop-1",
+        pid: 4242,
+        running: false,
+      },
+    ]);
+  });
+
   it("shows every region on one screen", async () => {
     cw.on(DescribeAlarmsCommand).callsFake((input) => ({
       MetricAlarms: input.AlarmNames.includes("skyline-production-aps1-region-unhealthy")
@@ -60,28 +104,35 @@ describe("status", () => {
       "status",
     ]);
     expect(code).toBe(0);
-    const link = (region: string, healthCheckId: string) => ({
-      region,
-      healthCheckId,
-      switches: { disabled: false, inverted: false },
-      passing: 1,
-      healthy: true,
-    });
+    const copies = (region: string) =>
+      ["us-east-1", "eu-west-1", "ap-south-1"]
+        .filter((h) => h !== region)
+        .map((host) => ({ host, state: "OK" }));
+    const code4 = { "us-east-1": "use1", "eu-west-1": "euw1", "ap-south-1": "aps1" } as const;
     expect(JSON.parse(out)).toEqual({
+      schemaVersion: 1,
+      command: "status",
+      outcome: "succeeded",
+      exitCode: 0,
       app: "skyline",
       environment: "production",
       primaryRegion: "us-east-1",
+      unfinished: [],
+      lastDrill: null,
       traffic: {
         ok: true,
         value: {
           record: "api.skyline.example.com",
           serving: "us-east-1",
-          allUnhealthy: false,
-          regions: [
-            link("us-east-1", "hc-use1"),
-            link("eu-west-1", "hc-euw1"),
-            link("ap-south-1", "hc-aps1"),
-          ],
+          intended: "us-east-1",
+          oneRegion: false,
+          switches: (["us-east-1", "eu-west-1", "ap-south-1"] as const).map((region) => ({
+            region,
+            alarmName: `skyline-production-${code4[region]}-traffic-switch`,
+            copies: copies(region),
+            forcedOut: false,
+          })),
+          answer: { addresses: [], error: "ECONNREFUSED" },
         },
       },
       regions: [
@@ -94,11 +145,15 @@ describe("status", () => {
               {
                 id: "skyline-production-euw1-db",
                 role: "cross-region-replica",
+                actualRole: "cross-region-replica",
+                writerSince: null,
                 status: "available",
                 replicating: true,
                 availabilityZone: null,
                 instanceClass: null,
                 lagSeconds: null,
+                lag: "no-data",
+                sourceRegion: "us-east-1",
               },
             ],
           },
@@ -110,6 +165,8 @@ describe("status", () => {
             ok: true,
             value: { status: "ACTIVE", running: 2, desired: 2, pending: 0, deployments: 1, healthy: true },
           },
+          // ECS lists no deployment in this fake: nothing in flight.
+          deployment: { ok: true, value: null },
           loadBalancer: {
             ok: true,
             value: {
@@ -123,52 +180,98 @@ describe("status", () => {
     });
   });
 
-  it("says where Route 53 sends the API's traffic: the first region it judges healthy", async () => {
+  it("says where the traffic switches send the API's traffic, from CloudWatch, never Route 53's API", async () => {
     let { out } = await run(["--manifest", PRODUCTION, "status"]);
     expect(out).toContain(
-      "traffic   api.skyline.example.com -> us-east-1 (us-east-1 healthy 100%, eu-west-1 healthy 100%, ap-south-1 healthy 100%)",
+      "traffic   api.skyline.example.com -> us-east-1 (us-east-1 in, eu-west-1 in, ap-south-1 in; DNS not read: ECONNREFUSED)",
     );
-    // us-east-1 forced out by failover dns, eu-west-1 really down: traffic is in ap-south-1.
-    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-use1" }).resolves({
-      HealthCheck: { HealthCheckConfig: { Disabled: true, Inverted: true } } as never,
-    });
-    r53.on(GetHealthCheckStatusCommand, { HealthCheckId: "hc-euw1" }).resolves({
-      HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }],
-    });
+    // us-east-1 and eu-west-1 forced out (by failover dns --to ap-south-1): traffic goes to ap-south-1.
+    cw.on(DescribeAlarmsCommand).callsFake((input: { StateValue?: string; AlarmNames?: string[] }) => ({
+      MetricAlarms:
+        input.StateValue === "ALARM"
+          ? []
+          : (input.AlarmNames ?? []).map((AlarmName) => ({
+              AlarmName,
+              StateValue: /use1|euw1/.test(AlarmName) ? "ALARM" : "OK",
+            })),
+    }));
     ({ out } = await run(["--manifest", PRODUCTION, "status"]));
     expect(out).toContain(
-      "traffic   api.skyline.example.com -> ap-south-1 (us-east-1 forced out, eu-west-1 unhealthy 0%, ap-south-1 healthy 100%)",
+      "traffic   api.skyline.example.com -> ap-south-1 (us-east-1 forced out, eu-west-1 forced out, ap-south-1 in; DNS not read: ECONNREFUSED)",
     );
+    expect(r53.calls()).toEqual([]);
   });
 
-  it("names a check left half-switched (disabled only, or inverted only)", async () => {
-    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-aps1" }).resolves({
-      HealthCheck: { HealthCheckConfig: { Disabled: true, Inverted: false } } as never,
+  it("a region whose switches cannot be read shows them unread; the rest still tells where traffic goes", async () => {
+    cw.on(DescribeAlarmsCommand).callsFake(async (input: { StateValue?: string; AlarmNames?: string[] }) => {
+      if (
+        input.AlarmNames?.includes("skyline-production-euw1-traffic-switch") &&
+        input.AlarmNames.includes("skyline-production-aps1-traffic-switch")
+      ) {
+        // the copies kept in us-east-1
+        throw awsError("AccessDenied", "not allowed", 403);
+      }
+      return {
+        MetricAlarms: (input.StateValue === "ALARM" ? [] : (input.AlarmNames ?? [])).map((AlarmName) => ({
+          AlarmName,
+          StateValue: "OK",
+        })),
+      };
     });
-    r53.on(GetHealthCheckCommand, { HealthCheckId: "hc-euw1" }).resolves({
-      HealthCheck: { HealthCheckConfig: { Disabled: false, Inverted: true } } as never,
-    });
-    const { out } = await run(["--manifest", PRODUCTION, "status"]);
+    const { out, err } = await run(["--manifest", PRODUCTION, "status"]);
+    expect(out).toContain("eu-west-1 in (switch unread in us-east-1)");
+    expect(err).toContain("could not read the traffic switches in us-east-1");
+  });
+
+  it("exits 0 for a one-region chain (staging): there is nothing to fail over to, which is fine", async () => {
+    const staging = JSON.parse(readFileSync(STAGING, "utf8"));
+    staging.global = {
+      stack: "skyline-staging-global",
+      hostedZoneName: "staging.skyline.example.com",
+      apiRecordName: "origin.staging.skyline.example.com",
+      publicHostname: "staging.skyline.example.com",
+      failoverOrder: ["eu-west-1"],
+      healthChecks: { "eu-west-1": { name: "skyline-staging-euw1-health", resourcePath: "/ready" } },
+    };
+    const path = join(tmpDir(), "manifest.json");
+    writeFileSync(path, JSON.stringify(staging));
+    const { code, out } = await run(["--manifest", path, "status"]);
+    expect(code).toBe(0);
     expect(out).toContain(
-      "(us-east-1 healthy 100%, eu-west-1 unhealthy 100% (inverted), ap-south-1 healthy (disabled (always healthy)))",
+      "traffic   origin.staging.skyline.example.com -> eu-west-1 (one region: no failover chain)",
     );
+    expect(r53.calls()).toEqual([]);
   });
 
-  it("says when every region is unhealthy: Route 53 then answers with the primary", async () => {
-    r53.on(GetHealthCheckStatusCommand).resolves({
-      HealthCheckObservations: [{ StatusReport: { Status: "Failure: timeout" } }],
-    });
-    const { out } = await run(["--manifest", PRODUCTION, "status"]);
+  it("shows a promoted replica as the writer, ReplicaLag -1 as replication stopped, no data as the source unreachable", async () => {
+    rds.on(DescribeDBInstancesCommand).callsFake((input) => ({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: input.DBInstanceIdentifier,
+          DBInstanceStatus: "available",
+          ReadReplicaSourceDBInstanceIdentifier: /use1|euw1/.test(input.DBInstanceIdentifier)
+            ? undefined
+            : "src",
+          TagList: input.DBInstanceIdentifier.includes("euw1")
+            ? [{ Key: "skyline:writer-since", Value: "2025-01-15T03:05:00.000Z" }]
+            : [],
+        },
+      ],
+    }));
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [4, -1] }] });
+    let { out } = await run(["--manifest", PRODUCTION, "status"]);
     expect(out).toContain(
-      "traffic   api.skyline.example.com -> us-east-1 (every region unhealthy: Route 53 answers with the primary)",
+      "skyline-production-euw1-db writer (promoted cross-region-replica, writer since 2025-01-15T03:05:00.000Z) available\n",
     );
-  });
-
-  it("shows the traffic line's error and exits 1 when Route 53 cannot be read", async () => {
-    r53.on(ListHostedZonesByNameCommand).rejects(awsError("AccessDenied", "not allowed", 403));
-    const { code, out } = await run(["--manifest", PRODUCTION, "status"]);
-    expect(code).toBe(1);
-    expect(out).toMatch(/traffic {3}ERROR Access denied for hosted zone skyline\.example\.com/);
+    expect(out).toContain(
+      "skyline-production-aps1-db cross-region-replica available replication stopped (ReplicaLag -1)",
+    );
+    expect(out).not.toContain("lag unknown");
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "lag", Values: [] }] });
+    ({ out } = await run(["--manifest", PRODUCTION, "status"]));
+    expect(out).toContain(
+      "skyline-production-aps1-db cross-region-replica available no lag data: source region us-east-1 unreachable?",
+    );
   });
 
   it("shows a section it cannot read and exits 1", async () => {
@@ -202,6 +305,11 @@ describe("runbook", () => {
     expect(show.out).toBe("# Regional failover\n\nskyline failover db --to eu-west-1\n");
     const json = await run(["--manifest", manifest, "-o", "json", "runbook", "show", "snapshot.md"]);
     expect(JSON.parse(json.out)).toEqual({
+      schemaVersion: 1,
+      command: "runbook show",
+      environment: null,
+      outcome: "succeeded",
+      exitCode: 0,
       name: "snapshot",
       title: "Take a snapshot",
       markdown: "# Take a snapshot\n",

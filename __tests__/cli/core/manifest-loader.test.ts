@@ -23,8 +23,22 @@ describe("locateManifest", () => {
   });
 
   it("defaults to cdktf.out/skyline/<env>/manifest.json", () => {
-    expect(locateManifest("/w", undefined, "production").path).toBe(
-      "/w/cdktf.out/skyline/production/manifest.json",
+    const cwd = synthesized({ production: PRODUCTION });
+    expect(locateManifest(cwd, undefined, "production").path).toBe(
+      join(cwd, "cdktf.out/skyline/production/manifest.json"),
+    );
+  });
+
+  it("a wrong --env (or SKYLINE_ENV) lists the environments that exist", () => {
+    const cwd = synthesized({ staging: STAGING, production: PRODUCTION });
+    const root = join(cwd, "cdktf.out", "skyline");
+    expect(() => locateManifest(cwd, undefined, "prod")).toThrow(
+      `--env prod: no such synthesized environment under ${root}; the environments there are: production, staging. ` +
+        "Use one of them, or run `npm run synth` if prod is new.",
+    );
+    expect(() => locateManifest(cwd, undefined, "prod", "SKYLINE_ENV")).toThrow(/^SKYLINE_ENV prod: no such/);
+    expect(() => locateManifest(tmpDir(), undefined, "prod")).toThrow(
+      /^--env prod: no environment is synthesized under .+: run `npm run synth` first or pass --manifest <path>\.$/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack } from "../../../engine";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupVault } from "@cdktf/provider-aws/lib/backup-vault";
 import { BackupPlan, type BackupPlanRule } from "@cdktf/provider-aws/lib/backup-plan";

@@ -1,4 +1,4 @@
-import type { TerraformStack } from "cdktf";
+import type { TerraformStack } from "../../../engine";
 import {
   CloudfrontDistribution,
   type CloudfrontDistributionConfig,

@@ -1,9 +1,9 @@
-import type { TerraformStack } from "cdktf";
+import type { TerraformStack } from "../../../engine";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsService, type EcsServiceConfig } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { Fn } from "cdktf";
+import { Fn } from "../../../engine";
 import { findingsOf, newStack, ruleCase } from "../helpers";
 
 const assumeEcs = JSON.stringify({
@@ -117,4 +117,50 @@ describe("container definitions that cannot be read at synth", () => {
     t.addOverride("container_definitions", Fn.jsonencode([goodContainer]));
     expect(findingsOf(stack, "SKY-ECS-002")[0].message).toContain("not a JSON literal");
   });
+});
+
+const deploymentAlarms = { alarmNames: ["app-alb-5xx-rate"], enable: true, rollback: true };
+
+ruleCase("SKY-ECS-010", {
+  pass: (stack) => service(stack, { alarms: deploymentAlarms }),
+  fail: (stack) => service(stack, { deploymentCircuitBreaker: { enable: true, rollback: false } }),
+});
+
+describe("SKY-ECS-010 rollback paths", () => {
+  const check = (overrides: Partial<EcsServiceConfig>) => {
+    const { stack } = newStack();
+    service(stack, overrides);
+    return findingsOf(stack, "SKY-ECS-010").map((f) => f.message);
+  };
+
+  it("accepts a rolling service with the circuit breaker alone, or with alarms alone", () => {
+    expect(check({})).toEqual([]);
+    expect(check({ deploymentCircuitBreaker: undefined, alarms: deploymentAlarms })).toEqual([]);
+  });
+
+  it("refuses a service with neither", () => {
+    expect(check({ deploymentCircuitBreaker: undefined })).toEqual([
+      expect.stringContaining("no automatic rollback path"),
+    ]);
+  });
+
+  it("does not count alarms that only notify, or that name no alarm", () => {
+    for (const alarms of [
+      { ...deploymentAlarms, rollback: false },
+      { ...deploymentAlarms, enable: false },
+      { ...deploymentAlarms, alarmNames: [] },
+    ]) {
+      expect(check({ deploymentCircuitBreaker: undefined, alarms })).toHaveLength(1);
+    }
+  });
+
+  it.each(["BLUE_GREEN", "CANARY", "LINEAR"])(
+    "refuses %s with the circuit breaker but no alarm rollback: it shifts traffic to started tasks",
+    (strategy) => {
+      expect(check({ deploymentConfiguration: { strategy } })).toEqual([
+        expect.stringContaining(`strategy ${strategy} shifts traffic to tasks that already started`),
+      ]);
+      expect(check({ deploymentConfiguration: { strategy }, alarms: deploymentAlarms })).toEqual([]);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { EksCluster, type EksClusterConfig } from "@cdktf/provider-aws/lib/eks-cluster";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release, type ReleaseConfig } from "@cdktf/provider-helm/lib/release";
-import type { TerraformStack } from "cdktf";
+import type { TerraformStack } from "../../../engine";
 import { CONTROL_PLANE_LOG_TYPES } from "../../../constructs/eks-cluster/control-plane-logs";
 import { findingsOf, newStack, ruleCase } from "../helpers";
 

@@ -1,4 +1,4 @@
-import { Fn } from "cdktf";
+import { Fn } from "../../../engine";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";

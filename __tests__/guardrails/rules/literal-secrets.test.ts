@@ -1,7 +1,7 @@
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { TerraformVariable } from "cdktf";
+import { TerraformVariable } from "../../../engine";
 import { findingsOf, newStack, ruleCase } from "../helpers";
 
 ruleCase("SKY-SECRET-001", {

@@ -1,5 +1,6 @@
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import { findingsOf, newStack, ruleCase } from "../helpers";
@@ -109,4 +110,29 @@ ruleCase("SKY-WAF-002", {
     });
   },
   fail: (stack) => webAcl(stack),
+});
+
+ruleCase("SKY-ALB-007", {
+  pass: (stack) =>
+    new LbTargetGroup(stack, "tls", { port: 8443, protocol: "HTTPS", targetType: "ip", vpcId: "vpc-1" }),
+  fail: (stack) =>
+    new LbTargetGroup(stack, "plain", { port: 8080, protocol: "HTTP", targetType: "ip", vpcId: "vpc-1" }),
+});
+
+describe("SKY-ALB-007 (CKV_AWS_378) scope", () => {
+  it("flags a target group that speaks HTTP to its targets and passes HTTPS and Lambda targets", () => {
+    const { stack } = newStack();
+    const plain = new LbTargetGroup(stack, "plain", {
+      port: 8080,
+      protocol: "HTTP",
+      targetType: "ip",
+      vpcId: "vpc-1",
+    });
+    new LbTargetGroup(stack, "tls", { port: 8443, protocol: "HTTPS", targetType: "ip", vpcId: "vpc-1" });
+    new LbTargetGroup(stack, "fn", { targetType: "lambda" });
+    const findings = findingsOf(stack, "SKY-ALB-007");
+    expect(findings.map((f) => f.constructPath)).toEqual([plain.node.path]);
+    expect(findings[0].severity).toBe("warning");
+    expect(findings[0].message).toContain("plaintext from the load balancer to the targets");
+  });
 });

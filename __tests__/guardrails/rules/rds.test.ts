@@ -1,4 +1,4 @@
-import type { TerraformStack } from "cdktf";
+import type { TerraformStack } from "../../../engine";
 import { DbInstance, type DbInstanceConfig } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbProxy } from "@cdktf/provider-aws/lib/db-proxy";

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createBackend, type BackendFixture } from "./support/backends";
 import { call, randomIp } from "./support/client";
 import { integrationBackends } from "./support/servers";
@@ -5,6 +6,9 @@ import { startService, type RunningService } from "./support/service-process";
 import { bearer, sampleTest, token } from "./support/tokens";
 
 jest.setTimeout(60_000);
+
+/** The headers with a new Idempotency-Key: each call is a new submission. */
+const keyed = (headers: Record<string, string>) => ({ ...headers, "idempotency-key": randomUUID() });
 
 const LIMITS = {
   RATE_LIMIT_IP_MAX: "20",
@@ -263,7 +267,7 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       const { id } = await createTest();
       const who = user();
       const res = await api("POST", `/v1/tests/${id}/attempts`, {
-        headers: bearer(who),
+        headers: keyed(bearer(who)),
         body: {
           answers: [
             { questionId: "q1", choice: 1 },
@@ -283,7 +287,7 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
 
     test("answers that do not fit the test are 400, an unknown test 404", async () => {
       const { id } = await createTest();
-      const headers = bearer(user());
+      const headers = keyed(bearer(user()));
       const unknownQ = await api("POST", `/v1/tests/${id}/attempts`, {
         headers,
         body: { answers: [{ questionId: "zz", choice: 0 }] },
@@ -336,7 +340,7 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       expect(retry.headers.get("idempotent-replayed")).toBe("true");
       expect(retry.body).toEqual(first.body);
       // A new submission of the same answers is judged against the test as it is now.
-      const fresh = await api("POST", `/v1/tests/${id}/attempts`, { headers: bearer(user()), body });
+      const fresh = await api("POST", `/v1/tests/${id}/attempts`, { headers: keyed(bearer(user())), body });
       expect(fresh.status).toBe(400);
     });
 
@@ -353,6 +357,18 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       expect(reused.status).toBe(422);
       expect(reused.body.detail).toMatch(/Idempotency-Key/);
       expect((await send(user(), 0)).status).toBe(201);
+    });
+
+    test("Idempotency-Key is required: without it, 400 saying how to send one", async () => {
+      const { id } = await createTest();
+      const res = await api("POST", `/v1/tests/${id}/attempts`, {
+        headers: bearer(user()),
+        body: { answers: [{ questionId: "q1", choice: 1 }] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(res.body.type).toMatch(/idempotency-key-required$/);
+      expect(res.body.errors).toEqual([{ field: "/headers/idempotency-key", message: "is required" }]);
     });
 
     test("an invalid Idempotency-Key header is a 400", async () => {
@@ -375,14 +391,14 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       // Under the per-user write limit (5 per window): use two users' worth by raising nothing, just 5 writes.
       for (let i = 0; i < 5; i++) {
         const res = await api("POST", `/v1/tests/${id}/attempts`, {
-          headers,
+          headers: keyed(headers),
           body: { answers: [{ questionId: "q1", choice: i % 2 }] },
         });
         expect(res.status).toBe(201);
         ids.push(res.body.id);
       }
       await api("POST", `/v1/tests/${id}/attempts`, {
-        headers: bearer(user()),
+        headers: keyed(bearer(user())),
         body: { answers: [{ questionId: "q1", choice: 1 }] },
       });
       const seen: string[] = [];
@@ -440,7 +456,7 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
         const res = await api("POST", `/v1/tests/${id}/attempts`, {
-          headers,
+          headers: keyed(headers),
           body: { answers: [{ questionId: "q1", choice: 1 }] },
         });
         statuses.push(res.status);

@@ -3,6 +3,7 @@ import type { Queryable } from "../../../services/api/src/db/database";
 import type { PgDatabase } from "../../../services/api/src/db/pg-database";
 import { AttemptWriter } from "../../../services/api/src/domain/attempt-writer";
 import { insertTest, type AttemptInput } from "../../../services/api/src/domain/repository";
+import { WriteNotApplied, WriteOutcomeUnknown } from "../../../services/api/src/domain/write-outcome";
 import { createBackend, testDatabase, type BackendFixture } from "./support/backends";
 import { realServersAvailable } from "./support/servers";
 
@@ -11,10 +12,19 @@ jest.setTimeout(30_000);
 /** The writer pool, counting the attempt INSERT statements and the rows each carried. */
 class CountingQueryable implements Queryable {
   inserts: number[] = [];
+  /** The next INSERTs' answers are lost after they committed, as when the query timeout fires. */
+  loseAnswers = 0;
   constructor(private readonly inner: Queryable) {}
   async query<R>(sql: string, params?: readonly unknown[]) {
-    if (sql.startsWith("insert into attempts")) this.inserts.push((params?.[0] as unknown[]).length);
-    return this.inner.query<R>(sql, params);
+    if (!sql.startsWith("insert into attempts")) return this.inner.query<R>(sql, params);
+    // The group goes as one JSON array of rows (json_to_recordset).
+    this.inserts.push((JSON.parse(params?.[0] as string) as unknown[]).length);
+    const result = await this.inner.query<R>(sql, params);
+    if (this.loseAnswers > 0) {
+      this.loseAnswers -= 1;
+      throw new Error("Query read timeout");
+    }
+    return result;
   }
   exec(sql: string) {
     return this.inner.exec(sql);
@@ -101,6 +111,18 @@ describeOnPostgres("AttemptWriter (group commit) on PostgreSQL", () => {
     expect(await count("keyed")).toBe(1);
   });
 
+  test("a group that committed although its answer was lost is tried again with the same ids and reported stored once", async () => {
+    const attempts = new AttemptWriter(writer, { retryDelayMs: 10 });
+    writer.loseAnswers = 1;
+    const inputs = Array.from({ length: 5 }, () => attempt("lost-answer", { idempotencyKey: randomUUID() }));
+    const results = await Promise.all(inputs.map((input) => attempts.insert(input)));
+    // The retry is the same group again, not row by row (each row would hit its own primary key).
+    expect(writer.inserts).toEqual([5, 5]);
+    expect(results.map((r) => r.attempt.id)).toEqual(inputs.map((i) => i.id));
+    expect(results.every((r) => !r.replayed)).toBe(true);
+    expect(await count("lost-answer")).toBe(5);
+  });
+
   test("a row the database rejects fails only its own request", async () => {
     const attempts = new AttemptWriter(writer);
     const bad = attempt("isolated", { testId: randomUUID() }); // no such test: foreign key violation
@@ -112,6 +134,48 @@ describeOnPostgres("AttemptWriter (group commit) on PostgreSQL", () => {
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(writer.inserts).toEqual([3, 1, 1, 1]);
     expect(await count("isolated")).toBe(2);
+  });
+});
+
+describe("AttemptWriter when the database does not answer", () => {
+  const submission = (): AttemptInput => ({
+    id: randomUUID(),
+    testId: randomUUID(),
+    testVersion: 1,
+    userId: "down",
+    answers: [],
+    score: 0,
+    maxScore: 1,
+    idempotencyKey: randomUUID(),
+  });
+
+  test("no answer before the deadline: outcome unknown (never 'not applied'), after trying again", async () => {
+    let calls = 0;
+    const silent: Queryable = {
+      query: async () => {
+        calls += 1;
+        throw calls === 1
+          ? new Error("Query read timeout")
+          : Object.assign(new Error("timeout exceeded when trying to connect"), {});
+      },
+      exec: async () => undefined,
+    };
+    const attempts = new AttemptWriter(silent, { timeoutMs: 200, retryDelayMs: 20 });
+    const outcome = await attempts.insert(submission()).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(WriteOutcomeUnknown);
+    expect((outcome as WriteOutcomeUnknown).failure).toBe("unavailable");
+    expect(calls).toBeGreaterThan(2);
+  });
+
+  test("a connection lost mid-statement is an unknown outcome too", async () => {
+    const lost: Queryable = {
+      query: async () => {
+        throw Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+      },
+      exec: async () => undefined,
+    };
+    const attempts = new AttemptWriter(lost, { timeoutMs: 100, retryDelayMs: 20 });
+    expect(await attempts.insert(submission()).catch((e: unknown) => e)).toBeInstanceOf(WriteOutcomeUnknown);
   });
 });
 
@@ -137,6 +201,11 @@ describe("AttemptWriter with the database unreachable", () => {
     });
     const outcomes = await Promise.allSettled([attempts.insert(submission()), attempts.insert(submission())]);
     expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+    // Nothing was sent: certainly not stored, so the route may say "nothing stored, retry" (503).
+    expect(outcomes.map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+      expect.any(WriteNotApplied),
+      expect.any(WriteNotApplied),
+    ]);
     expect(calls).toBe(1);
   });
 });

@@ -91,6 +91,27 @@ describe("BatchedRateLimiter", () => {
     expect(store.calls).toBe(before);
   });
 
+  test("refund takes back an unsent hit locally, else one in the store, and lowers the known count", async () => {
+    const one = limiter();
+    await consumeMany(one, 5); // the first hit went to the store, the next four are unsent
+    const before = store.calls;
+    one.refund(rule, "1.2.3.4");
+    expect(store.calls).toBe(before);
+    await one.sync();
+    expect((await memory.hit(KEY, rule.windowMs, 0)).count).toBe(4);
+
+    // Nothing unsent: the refund goes to the store; a subject over the limit is allowed again after it.
+    const small: RateLimitRule = { scope: "user", max: 2, windowMs: 60_000 };
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push((await one.consume(small, "bob")).allowed);
+    expect(decisions).toEqual([true, true, false]);
+    one.refund(small, "bob");
+    one.refund(small, "bob");
+    await Promise.resolve();
+    expect((await memory.hit("p:rl:user:bob", small.windowMs, 0)).count).toBe(1);
+    expect((await one.consume(small, "bob")).allowed).toBe(true);
+  });
+
   test("a limit too small for a local budget (under 1 hit) is exact per hit", async () => {
     const one = limiter();
     const small: RateLimitRule = { scope: "user", max: 5, windowMs: 60_000 };

@@ -1,5 +1,12 @@
-import { ConfigError, DEV_JWT_SECRET, describeMode, loadConfig } from "../../../services/api/src/config";
 import {
+  ConfigError,
+  DEV_JWT_SECRET,
+  defaultPgliteDataDir,
+  describeMode,
+  loadConfig,
+} from "../../../services/api/src/config";
+import {
+  DEFAULT_SHUTDOWN_DELAY_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   ENV,
   PLAIN_ENV_VARS,
@@ -38,9 +45,11 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config.port).toBe(SERVICE_PORT);
     expect(config.host).toBe("0.0.0.0");
-    expect(config.database).toEqual({ kind: "pglite", dataDir: undefined });
+    expect(config.database).toEqual({ kind: "pglite", dataDir: defaultPgliteDataDir() });
+    expect(defaultPgliteDataDir()).toMatch(/skyline-api-pglite-/);
     expect(config.cache).toEqual({ kind: "memory" });
     expect(config.shutdownTimeoutMs).toBe(DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    expect(config.shutdownDelayMs).toBe(DEFAULT_SHUTDOWN_DELAY_MS);
     expect(config.rateLimit).toEqual({
       ipMax: 100,
       ipWindowMs: 900_000,
@@ -48,7 +57,19 @@ describe("loadConfig", () => {
       userWriteWindowMs: 60_000,
     });
     expect(config.jwt).toMatchObject({ secret: DEV_JWT_SECRET, devSecret: true });
-    expect(describeMode(config)).toBe("mode: embedded PGlite (in memory); in-process cache and rate limits");
+    expect(describeMode(config)).toBe(
+      `mode: embedded PGlite (${defaultPgliteDataDir()}, kept between runs); in-process cache and rate limits`,
+    );
+  });
+
+  test("PGLITE_DATA_DIR names the embedded database's directory, or memory for a throw-away one", () => {
+    expect(loadConfig({ PGLITE_DATA_DIR: "/var/tmp/db" }).database).toEqual({
+      kind: "pglite",
+      dataDir: "/var/tmp/db",
+    });
+    const memory = loadConfig({ PGLITE_DATA_DIR: "memory" });
+    expect(memory.database).toEqual({ kind: "pglite", dataDir: undefined });
+    expect(describeMode(memory)).toBe("mode: embedded PGlite (in memory); in-process cache and rate limits");
   });
 
   test("throughput settings: batched rate-limit counts, in-process test cache, attempt groups", () => {
@@ -213,6 +234,11 @@ describe("loadConfig", () => {
       /ENABLE_TEST_HOOKS must not be true/,
     ],
     [{ SHUTDOWN_TIMEOUT_MS: "-1" }, /^SHUTDOWN_TIMEOUT_MS/],
+    [{ SHUTDOWN_DELAY_MS: "soon" }, /^SHUTDOWN_DELAY_MS="soon"/],
+    [
+      { SHUTDOWN_DELAY_MS: "20000", SHUTDOWN_TIMEOUT_MS: "20000" },
+      /^SHUTDOWN_DELAY_MS=20000 must be less than SHUTDOWN_TIMEOUT_MS=20000/,
+    ],
     [{ RATE_LIMIT_LOCAL_PERCENT: "60" }, /^RATE_LIMIT_LOCAL_PERCENT="60" is not an integer from 0 to 50/],
     [{ RATE_LIMIT_SYNC_MS: "1" }, /^RATE_LIMIT_SYNC_MS="1" is not an integer from 5/],
     [{ CACHE_LOCAL_TTL_MS: "fast" }, /^CACHE_LOCAL_TTL_MS="fast"/],

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../../services/api/src/config";
-import { isConnectionError, isDatabaseUnavailable } from "../../../services/api/src/db/database";
+import {
+  classifyDbError,
+  isConnectionError,
+  isDatabaseUnavailable,
+  markNotSent,
+  outcomeUnknown,
+} from "../../../services/api/src/db/database";
 import { loadMigrations, schemaRefusal } from "../../../services/api/src/db/migrations";
 import { PgDatabase, poolConfigFor } from "../../../services/api/src/db/pg-database";
 
@@ -54,6 +60,51 @@ describe("pg pool configuration", () => {
     const error = await db.ping().catch((e: unknown) => e);
     expect(isDatabaseUnavailable(error)).toBe(true);
     await db.close();
+  });
+});
+
+describe("classifyDbError: what a failure says about the statement's effect", () => {
+  const coded = (code: string, message = "x") => Object.assign(new Error(message), { code });
+  test.each([
+    [new Error("Query read timeout"), "timeout"], // pg's query_timeout: the statement may still commit
+    [new Error("Connection terminated unexpectedly"), "connection-lost"],
+    [coded("ECONNRESET"), "connection-lost"],
+    [coded("EPIPE"), "connection-lost"],
+    [coded("57P01"), "connection-lost"], // admin_shutdown while a statement ran
+    [coded("08006"), "connection-lost"],
+    [markNotSent(coded("ECONNRESET")), "unavailable"], // reset while connecting: nothing was sent
+    [markNotSent(new Error("Connection terminated unexpectedly")), "unavailable"],
+    [coded("ECONNREFUSED"), "unavailable"],
+    [new Error("timeout exceeded when trying to connect"), "unavailable"], // no free pool connection
+    [new Error("Connection terminated due to connection timeout"), "unavailable"],
+    [coded("57P03"), "unavailable"],
+    [coded("53300"), "overloaded"],
+    [coded("57014"), "canceled"],
+    [coded("40001"), "retryable"],
+    [coded("40P01"), "retryable"],
+    [coded("23505"), "constraint"],
+    [coded("23503"), "constraint"],
+    [coded("22021"), "data"], // character_not_in_repertoire (a NUL byte)
+    [coded("22008"), "data"], // datetime_field_overflow
+    [coded("42601"), "other"],
+    [new Error("something else"), "other"],
+    ["not an error", "other"],
+  ])("%s → %s", (error, expected) => expect(classifyDbError(error)).toBe(expected));
+
+  test("only a timeout or a lost connection leaves a write's outcome unknown", () => {
+    expect(outcomeUnknown("timeout")).toBe(true);
+    expect(outcomeUnknown("connection-lost")).toBe(true);
+    for (const f of [
+      "unavailable",
+      "canceled",
+      "overloaded",
+      "retryable",
+      "constraint",
+      "data",
+      "other",
+    ] as const) {
+      expect(outcomeUnknown(f)).toBe(false);
+    }
   });
 });
 

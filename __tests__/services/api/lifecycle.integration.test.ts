@@ -1,8 +1,13 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
+import { signHs256 } from "../../../services/api/src/auth/jwt";
 import { loadMigrations } from "../../../services/api/src/db/migrations";
 import { createBackend, testDatabase, uniqueName, type BackendFixture } from "./support/backends";
 import { integrationBackends, realServersAvailable, TEST_DATABASE_URL } from "./support/servers";
-import { runToExit, startService } from "./support/service-process";
+import { call } from "./support/client";
+import { sampleTest } from "./support/tokens";
+import { KeepAliveLoad, request, type Outcome } from "./support/keep-alive-load";
+import { runToExit, startService, type RunningService } from "./support/service-process";
 
 jest.setTimeout(90_000);
 
@@ -19,6 +24,14 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+/** Resolves once the service has logged that a slow test request started: it is in flight now. */
+async function inFlight(service: RunningService): Promise<void> {
+  const seen = service.logs.filter((l) => l.msg === "test hook: slow request started").length;
+  while (service.logs.filter((l) => l.msg === "test hook: slow request started").length === seen) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe.each(integrationBackends())("SIGTERM on %s", (backendName) => {
   let backend: BackendFixture;
   beforeAll(async () => {
@@ -26,26 +39,89 @@ describe.each(integrationBackends())("SIGTERM on %s", (backendName) => {
   });
   afterAll(async () => backend?.cleanup());
 
-  test("finishes in-flight requests, refuses new ones, closes pools and exits 0", async () => {
+  test("drains keep-alive load: /ready 503 window, in-flight answered with Connection: close, no resets, exit 0", async () => {
     const service = await startService({
       ...backend.env,
       ENABLE_TEST_HOOKS: "true",
-      SHUTDOWN_TIMEOUT_MS: "10000",
+      SHUTDOWN_DELAY_MS: "1500",
+      SHUTDOWN_TIMEOUT_MS: "15000",
     });
-    const slow = get(`${service.url}/__test/slow?ms=1500`);
-    await new Promise((r) => setTimeout(r, 300)); // the request is now in flight
+    const load = new KeepAliveLoad(`${service.url}/health`, 20);
+    load.start();
+    // The slow request rides a keep-alive socket that has already carried a request, as a browser's would.
+    const slowAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await request(`${service.url}/health`, slowAgent)).status).toBe(200);
+    while (load.served < 200) await new Promise((r) => setTimeout(r, 20));
+    const slow = request(`${service.url}/__test/slow?ms=3000`, slowAgent);
+    await inFlight(service);
     const started = Date.now();
     service.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
-    // New connections are refused once the listener has closed.
-    await expect(get(`${service.url}/health`)).rejects.toThrow(/ECONNREFUSED|socket hang up|ECONNRESET/);
+
+    // Readiness, asked on a fresh connection each time (as a health checker does), until the listener
+    // refuses. The load balancer stops sending new requests a little after the first 503 (deregistration
+    // takes effect), well inside the window; requests it sent until then must all be answered.
+    const readiness: Outcome[] = [];
+    for (;;) {
+      const outcome = await request(`${service.url}/ready`, false);
+      readiness.push(outcome);
+      if (outcome.status === 503 && readiness.filter((o) => o.status === 503).length === 1) {
+        setTimeout(() => load.stop(), 300);
+      }
+      if (outcome.error !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    load.stop();
+    const refusedAfterMs = Date.now() - started;
     const done = await slow;
-    expect(done.status).toBe(200);
-    expect(JSON.parse(done.body)).toEqual({ waitedMs: 1500 });
+    await load.finished();
+    slowAgent.destroy();
+    const code = await service.exited;
+
+    expect(readiness.filter((o) => o.status === 503).length).toBeGreaterThanOrEqual(3);
+    // Ready until the signal lands, then 503 until the listener closes, then refused.
+    const states = readiness.map((o) => o.status ?? o.error);
+    expect(states.join(" ")).toMatch(/^(200 )*(503 )+ECONNREFUSED$/);
+    const unready = readiness.find((o) => o.status === 503)!;
+    expect(JSON.parse(unready.body!)).toMatchObject({ status: 503, readiness: "shutting-down" });
+    expect(unready.headers!["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(refusedAfterMs).toBeGreaterThanOrEqual(1400);
+
+    expect(done).toMatchObject({ status: 200, reusedSocket: true });
+    expect(done.headers!.connection).toBe("close");
+    expect(JSON.parse(done.body!)).toEqual({ waitedMs: 3000 });
+
+    // Every request the load balancer sent was answered: nothing reset, nothing refused.
+    expect(load.outcomes.filter((o) => o.error !== undefined)).toEqual([]);
+    expect(load.outcomes.every((o) => o.status === 200)).toBe(true);
+    const answeredDuringDrain = load.outcomes.filter((o) => o.headers?.connection === "close");
+    expect(answeredDuringDrain.length).toBeGreaterThan(0);
+    expect(answeredDuringDrain.every((o) => o.status === 200)).toBe(true);
+
+    expect(code).toBe(0);
+    expect(service.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["drained; exiting"]));
+    expect(
+      service.logs.some((l) => l.msg === "drain did not finish in time; exiting with requests still open"),
+    ).toBe(false);
+  });
+
+  test("SIGINT skips the readiness window and still finishes in-flight requests", async () => {
+    const service = await startService({
+      ...backend.env,
+      ENABLE_TEST_HOOKS: "true",
+      SHUTDOWN_DELAY_MS: "8000",
+      SHUTDOWN_TIMEOUT_MS: "15000",
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const slow = request(`${service.url}/__test/slow?ms=1000`, agent);
+    await inFlight(service);
+    const started = Date.now();
+    service.child.kill("SIGINT");
+    const done = await slow;
     expect(await service.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    const messages = service.logs.map((l) => l.msg);
-    expect(messages).toEqual(expect.arrayContaining(["drained; exiting"]));
+    agent.destroy();
+    expect(done).toMatchObject({ status: 200 });
+    expect(done.headers!.connection).toBe("close");
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 
   test("a drain that overruns SHUTDOWN_TIMEOUT_MS exits 1 on time instead of hanging", async () => {
@@ -55,12 +131,58 @@ describe.each(integrationBackends())("SIGTERM on %s", (backendName) => {
       SHUTDOWN_TIMEOUT_MS: "500",
     });
     const slow = get(`${service.url}/__test/slow?ms=10000`).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    await inFlight(service);
     const started = Date.now();
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
     await slow;
+  });
+});
+
+describe("the embedded database's directory", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    // A migrated directory, as the first run leaves it (the embedded backend fixture copies a template).
+    const backend = await createBackend("embedded");
+    dataDir = backend.env.PGLITE_DATA_DIR!;
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test("keeps the data between runs", async () => {
+    const first = await startService({ PGLITE_DATA_DIR: dataDir, JWT_SECRET: "z".repeat(32) });
+    const created = await call(first.url, "POST", "/v1/tests", {
+      headers: {
+        authorization: `Bearer ${signHs256({ sub: "a", roles: ["admin"], exp: Math.floor(Date.now() / 1000) + 60 }, "z".repeat(32))}`,
+      },
+      body: sampleTest,
+    });
+    expect(created.status).toBe(201);
+    expect(await first.stop()).toBe(0);
+    const second = await startService({ PGLITE_DATA_DIR: dataDir, JWT_SECRET: "z".repeat(32) });
+    expect((await call(second.url, "GET", `/v1/tests/${created.body.id}`)).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+  });
+
+  test("is used by one process at a time: a second is refused, naming the owner and the way out", async () => {
+    const owner = await startService({ PGLITE_DATA_DIR: dataDir, JWT_SECRET: "z".repeat(32) });
+    try {
+      const second = await runToExit("server", { PGLITE_DATA_DIR: dataDir, JWT_SECRET: "z".repeat(32) });
+      expect(second.code).toBe(1);
+      expect(second.output).toMatch(
+        new RegExp(`in use by process ${owner.child.pid}.*PGLITE_DATA_DIR to another directory`),
+      );
+    } finally {
+      expect(await owner.stop()).toBe(0);
+    }
+  });
+
+  test("a lock left by a process that is gone is taken over", async () => {
+    writeFileSync(`${dataDir}.lock`, "999999999");
+    const service = await startService({ PGLITE_DATA_DIR: dataDir, JWT_SECRET: "z".repeat(32) });
+    expect(readFileSync(`${dataDir}.lock`, "utf8")).toBe(String(service.child.pid));
+    expect(await service.stop()).toBe(0);
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
   });
 });
 

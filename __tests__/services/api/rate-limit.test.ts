@@ -42,6 +42,18 @@ describe("MemoryCache", () => {
 describe("RateLimiter", () => {
   const rule = { scope: "ip" as const, max: 2, windowMs: 60_000 };
 
+  test("refund gives one hit back: a replay does not use up the limit", async () => {
+    const cache = new MemoryCache();
+    const limiter = new RateLimiter(cache, "p:");
+    await limiter.consume(rule, "9.9.9.9");
+    await limiter.consume(rule, "9.9.9.9");
+    limiter.refund(rule, "9.9.9.9");
+    await Promise.resolve();
+    expect((await limiter.consume(rule, "9.9.9.9")).allowed).toBe(true);
+    expect((await limiter.consume(rule, "9.9.9.9")).allowed).toBe(false);
+    await cache.close();
+  });
+
   test("allows up to max, then refuses with Retry-After", async () => {
     const cache = new MemoryCache();
     const limiter = new RateLimiter(cache, "p:");

@@ -10,7 +10,7 @@ import { CuttableProxy, freePort } from "./support/redis-server";
 import { realServersAvailable, TEST_DATABASE_URL } from "./support/servers";
 import { startService, type RunningService } from "./support/service-process";
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 /** The test database's URL on another port (a closed one, or a proxy in front of it). */
 function urlOnPort(port: number): string {

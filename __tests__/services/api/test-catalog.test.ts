@@ -195,3 +195,47 @@ describe("LocalCache", () => {
     expect(off.get("a")).toBeUndefined();
   });
 });
+
+describe("TestCatalog: updates made while the cache is down", () => {
+  test("queue the key for deletion, show the queue in cache_pending_invalidations, and empty it once the cache is back", async () => {
+    let down = true;
+    class FlakyCache extends MemoryCache {
+      override async set(key: string, value: string, ttl: number, nx?: boolean): Promise<boolean> {
+        if (down) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        return super.set(key, value, ttl, nx);
+      }
+      override async del(key: string): Promise<void> {
+        if (down) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        return super.del(key);
+      }
+    }
+    const cache = new FlakyCache();
+    const metrics = new Metrics(() => [], { defaultMetrics: false });
+    const catalog = new TestCatalog({
+      db: new FakeDatabase().asDatabase(),
+      cache,
+      metrics,
+      log: pino({ level: "silent" }),
+      keyPrefix: "t:",
+      ttlSeconds: 60,
+      invalidation: new LocalInvalidationChannel(),
+    });
+    const gauge = async () => {
+      const text = await metrics.registry.metrics();
+      return Number(/^cache_pending_invalidations (\S+)$/m.exec(text)?.[1]);
+    };
+    try {
+      expect(await gauge()).toBe(0);
+      await catalog.written(record(2));
+      expect(await gauge()).toBe(1);
+      await catalog.retryPending(); // still down: kept
+      expect(await gauge()).toBe(1);
+      down = false;
+      await catalog.retryPending();
+      expect(await gauge()).toBe(0);
+    } finally {
+      catalog.close();
+      await cache.close();
+    }
+  });
+});

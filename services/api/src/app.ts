@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -20,13 +20,26 @@ import {
 import { LocalCache } from "./cache/local-cache";
 import type { ServiceConfig } from "./config";
 import { HEALTH_PATH, METRICS_PATH, READY_PATH } from "./contract";
-import { isDatabaseUnavailable, type Database } from "./db/database";
+import { classifyDbError, isDatabaseUnavailable, type Database } from "./db/database";
 import { AttemptWriter } from "./domain/attempt-writer";
 import { TestCatalog } from "./domain/test-catalog";
+import { WriteNotApplied, WriteOutcomeUnknown } from "./domain/write-outcome";
+import { DrainState } from "./http/drain";
 import { requireUser } from "./http/guards";
 import { Metrics } from "./http/metrics";
+import { trustedProxy } from "./http/trusted-proxy";
 import { lazyChildLoggerFactory } from "./http/lazy-request-logger";
-import { HttpProblem, sendProblem } from "./http/problem";
+import { clientErrorHandler } from "./http/client-errors";
+import { registerJsonBodyParser } from "./http/json-body";
+import { errorFields, RateLimitedLog } from "./http/log-limiter";
+import {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+  sendOutcomeUnknown,
+  sendProblem,
+  WRITE_OUTCOME_UNKNOWN,
+} from "./http/problem";
 import { BatchedRateLimiter } from "./http/batched-rate-limiter";
 import {
   RateLimiter,
@@ -36,6 +49,9 @@ import {
   type RateLimitRule,
 } from "./http/rate-limit";
 import { attemptRoutes } from "./routes/attempts";
+import { attemptStatusRoutes } from "./routes/async-attempts";
+import { EnqueueBatcher } from "./queue/enqueue-batcher";
+import type { WorkQueue } from "./queue/work-queue";
 import { opsRoutes } from "./routes/ops";
 import { testHookRoutes } from "./routes/test-hooks";
 import { testRoutes } from "./routes/tests";
@@ -52,13 +68,17 @@ export interface AppDeps {
    * @default in-process delivery with the in-process cache; none with Redis (no in-process tier then)
    */
   readonly invalidation?: InvalidationChannel;
+  /** Where repeated dependency errors are logged (one line per interval). @default one on the logger */
+  readonly dependencyLog?: RateLimitedLog;
+  /** The submission queue (asynchronous POST /v1/tests/:id/attempts). @default none: synchronous only */
+  readonly queue?: WorkQueue;
 }
 
 export interface App {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
-  /** Marks the app as draining: /ready turns 503 before the listener closes. */
-  beginShutdown(): void;
+  /** The drain after SIGTERM: /ready turns 503 and responses close their connections (see server.ts). */
+  readonly drain: DrainState;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -84,8 +104,9 @@ export function buildApp(deps: AppDeps): App {
   // Request ids: a random per-process prefix and a counter; unique across instances without a UUID each.
   const idPrefix = randomBytes(6).toString("hex");
   let idSequence = 0;
+  const nextRequestId = () => `${idPrefix}-${(++idSequence).toString(36)}`;
   const metrics = deps.metrics ?? new Metrics(() => db.stats());
-  let shuttingDown = false;
+  const drain = new DrainState();
 
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -94,23 +115,63 @@ export function buildApp(deps: AppDeps): App {
     // request.log is built on first use: most requests never log through it.
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: config.bodyLimitBytes,
-    // Trust exactly the load balancer's hop(s) in X-Forwarded-For, so clients cannot spoof their address.
-    trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
+    // X-Forwarded-For only from the load balancer's addresses and only its hop(s): clients cannot choose
+    // their address (and so their rate-limit bucket), whether they come through it or not.
+    trustProxy: trustedProxy(config.trustProxyFrom, config.trustProxyHops),
     // Honour a caller's request id (the load balancer's or a client's) when it is sane; else make one.
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
-      return typeof incoming === "string" && REQUEST_ID.test(incoming)
-        ? incoming
-        : `${idPrefix}-${(++idSequence).toString(36)}`;
+      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+    },
+    // Requests Node's parser refuses (431, 501, CL+TE…): a problem document, and no reset (see client-errors.ts).
+    clientErrorHandler: clientErrorHandler(() => nextRequestId()),
+    // Router errors (a path that is not valid percent-encoding, an over-long parameter): problems too.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+        return sendProblem(
+          request,
+          reply,
+          414,
+          "uri-too-long",
+          "URI Too Long",
+          "A path segment is too long.",
+        );
+      }
+      if (error.code === "FST_ERR_BAD_URL") {
+        return sendProblem(
+          request,
+          reply,
+          400,
+          "bad-request",
+          "Bad Request",
+          "The path is not valid percent-encoding (e.g. %zz).",
+        );
+      }
+      request.log.error({ error: errorFields(error) }, "router error");
+      return sendProblem(
+        request,
+        reply,
+        500,
+        "internal-error",
+        "Internal Server Error",
+        "Something went wrong.",
+      );
     },
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },
+      // No type coercion: `"choice": null`, `true` or `"1"` are not the integer 1, `123` is not a title.
+      // Query strings and headers are strings, and their schemas say so (patterns).
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
     },
-    return503OnClosing: true,
+    // Requests still arriving on open connections while the listener closes are served (with Connection:
+    // close, see DrainState), not answered with Fastify's plain-JSON 503.
+    return503OnClosing: false,
   });
 
-  // JSON only: anything else is a 415, not a string body that fails validation.
-  app.removeContentTypeParser("text/plain");
+  // Repeated dependency errors: one line per interval with a count, not one (with a stack) per request.
+  const dependencyLog = deps.dependencyLog ?? new RateLimitedLog(app.log);
+
+  // application/json in UTF-8 only, and no string PostgreSQL could not store (see json-body.ts).
+  registerJsonBodyParser(app);
 
   // Hits are batched only against a shared store, where each one would cost a network round trip.
   const batched =
@@ -131,13 +192,13 @@ export function buildApp(deps: AppDeps): App {
     max: config.rateLimit.userWriteMax,
     windowMs: config.rateLimit.userWriteWindowMs,
   };
-  let lastFailOpenWarning = 0;
   const warnFailOpen = (scope: string) => {
     metrics.rateLimitFailOpen.inc({ scope });
-    if (Date.now() - lastFailOpenWarning > 10_000) {
-      lastFailOpenWarning = Date.now();
-      app.log.warn({ scope }, "rate-limit store unreachable: failing open (requests are not being limited)");
-    }
+    dependencyLog.warn(
+      `rate-limit-fail-open:${scope}`,
+      { scope },
+      "rate-limit store unreachable: failing open (requests are not being limited)",
+    );
   };
 
   const verifier = new VerifiedTokenCache(
@@ -149,12 +210,13 @@ export function buildApp(deps: AppDeps): App {
       rolesClaim: config.jwt.rolesClaim,
     }),
   );
-  const guardDeps = { verifier, limiter, metrics, userWriteRule, warnFailOpen };
+  const guardDeps = { verifier, limiter, metrics, userWriteRule, warnFailOpen, dependencyLog };
   const catalog = new TestCatalog({
     db,
     cache,
     metrics,
     log: app.log,
+    dependencyLog,
     keyPrefix: config.keyPrefix,
     ttlSeconds: config.cacheTtlSeconds,
     local: new LocalCache({ ttlMs: config.localCache.ttlMs, maxEntries: config.localCache.maxEntries }),
@@ -172,10 +234,21 @@ export function buildApp(deps: AppDeps): App {
     attempts: new AttemptWriter(db.writer, {
       maxBatch: config.attemptBatchMax,
       maxInFlight: attemptInserts(config),
+      timeoutMs: config.writeTimeoutMs,
+      queryTimeoutMs: config.database.kind === "postgres" ? config.database.queryTimeoutMs : undefined,
+      onRetry: (failure) => {
+        metrics.writeRetries.inc({ failure });
+        dependencyLog.warn(
+          `attempt-write-retry:${failure}`,
+          { failure },
+          "attempt write got no answer (it may have been stored): trying again with the same ids",
+        );
+      },
     }),
+    submissions: deps.queue && new EnqueueBatcher(deps.queue),
     authenticated: requireUser(guardDeps),
     admin: requireUser(guardDeps, "admin"),
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown: () => drain.draining,
   };
 
   /** Applies the per-address decision to the reply; the 429 problem to throw, if refused. */
@@ -199,6 +272,7 @@ export function buildApp(deps: AppDeps): App {
   // Callback-style hooks: most requests are decided without I/O, and a promise per hook per request is
   // measurable at this rate.
   app.addHook("onRequest", (request, reply, done) => {
+    drain.started(reply.raw);
     reply.header("x-request-id", request.id);
     const path = request.url.split("?")[0];
     if (UNLIMITED.has(path)) return done();
@@ -208,6 +282,7 @@ export function buildApp(deps: AppDeps): App {
   });
 
   app.addHook("onResponse", (request, reply, done) => {
+    drain.finished(reply.raw);
     const route = request.routeOptions.url ?? "unmatched";
     const status = reply.statusCode;
     metrics.recordRequest(request.method, route, status, reply.elapsedTime / 1000);
@@ -248,8 +323,21 @@ export function buildApp(deps: AppDeps): App {
         errors,
       );
     }
-    if (isDatabaseUnavailable(error)) {
-      request.log.error({ err: error }, "database unavailable");
+    if (error instanceof WriteOutcomeUnknown) {
+      dependencyLog.error(
+        `write-outcome-unknown:${error.failure}`,
+        { error: errorFields(error.cause), failure: error.failure, route: request.routeOptions.url },
+        "database did not confirm a write in time: answered 202, outcome unknown",
+      );
+      return sendOutcomeUnknown(request, reply, WRITE_OUTCOME_UNKNOWN);
+    }
+    if (error instanceof WriteNotApplied || isDatabaseUnavailable(error)) {
+      const failure = error instanceof WriteNotApplied ? error.failure : classifyDbError(error);
+      dependencyLog.error(
+        `database-unavailable:${failure}`,
+        { error: errorFields(error instanceof WriteNotApplied ? error.cause : error), failure },
+        "database unavailable: answered 503",
+      );
       reply.header("retry-after", DB_RETRY_AFTER_SECONDS);
       return sendProblem(
         request,
@@ -257,7 +345,34 @@ export function buildApp(deps: AppDeps): App {
         503,
         "database-unavailable",
         "Service Unavailable",
-        "The database is unreachable; retry shortly.",
+        error instanceof WriteNotApplied
+          ? // Certainly nothing stored: the one 5xx a write gets, so it may invite the retry (same key: no duplicate).
+            "The database could not be reached and nothing was stored; send the same request again after Retry-After seconds (a submission with the same Idempotency-Key)."
+          : "The database could not be reached; try again after Retry-After seconds.",
+      );
+    }
+    const failure = error.statusCode === undefined ? classifyDbError(error) : undefined;
+    if (failure === "constraint") {
+      request.log.warn({ error: errorFields(error) }, "write refused by a database constraint");
+      return sendProblem(
+        request,
+        reply,
+        409,
+        "conflict",
+        "Conflict",
+        "The request conflicts with the stored data; read it again and retry.",
+      );
+    }
+    if (failure === "data") {
+      // Validation should have refused the value: logged so the gap gets closed, but still the client's value.
+      request.log.warn({ error: errorFields(error) }, "database refused a value that passed validation");
+      return sendProblem(
+        request,
+        reply,
+        400,
+        "bad-request",
+        "Bad Request",
+        "A value in the request cannot be stored.",
       );
     }
     const status = error.statusCode ?? 500;
@@ -277,6 +392,24 @@ export function buildApp(deps: AppDeps): App {
     );
   });
 
+  // An Expect other than 100-continue: Node would answer a bare 417 itself.
+  app.server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify({
+      type: problemType("expectation-failed"),
+      title: "Expectation Failed",
+      status: 417,
+      detail: "Only Expect: 100-continue is supported.",
+      requestId: nextRequestId(),
+    });
+    res.writeHead(417, {
+      "content-type": PROBLEM_CONTENT_TYPE,
+      "content-length": Buffer.byteLength(body),
+      connection: "close",
+    });
+    res.end(body);
+    req.resume();
+  });
+
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       request,
@@ -291,18 +424,14 @@ export function buildApp(deps: AppDeps): App {
   app.register(async (scoped) => opsRoutes(scoped, ctx));
   app.register(async (scoped) => testRoutes(scoped, ctx));
   app.register(async (scoped) => attemptRoutes(scoped, ctx));
+  app.register(async (scoped) => attemptStatusRoutes(scoped, ctx));
   if (config.enableTestHooks) app.register(testHookRoutes);
 
   app.addHook("onClose", async () => {
     catalog.close();
+    dependencyLog.close();
     await batched?.close();
   });
 
-  return {
-    app,
-    metrics,
-    beginShutdown: () => {
-      shuttingDown = true;
-    },
-  };
+  return { app, metrics, drain };
 }

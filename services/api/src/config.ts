@@ -1,4 +1,14 @@
-import { DEFAULT_HOST, DEFAULT_SHUTDOWN_TIMEOUT_MS, ENV, SERVICE_PORT } from "./contract";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  DEFAULT_HOST,
+  DEFAULT_SHUTDOWN_DELAY_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  ENV,
+  SERVICE_PORT,
+} from "./contract";
+import { parseTrustedRanges } from "./http/trusted-proxy";
+import { loadQueueSettings, type QueueSettings } from "./queue/queue-config";
 
 /** How the service reaches one PostgreSQL endpoint. */
 export type PgTarget =
@@ -19,7 +29,11 @@ export type PgTarget =
 export type DbSslMode = "disable" | "require" | "no-verify";
 
 export type DatabaseConfig =
-  | { readonly kind: "pglite"; readonly dataDir?: string }
+  | {
+      readonly kind: "pglite";
+      /** Where the embedded database keeps its files between runs; absent: in memory (PGLITE_DATA_DIR=memory). */
+      readonly dataDir?: string;
+    }
   | {
       readonly kind: "postgres";
       readonly writer: PgTarget;
@@ -30,6 +44,8 @@ export type DatabaseConfig =
       readonly schema?: string;
       readonly poolMax: number;
       readonly connectTimeoutMs: number;
+      /** Longest wait for a statement's answer (DB_QUERY_TIMEOUT_MS). @default 15000 */
+      readonly queryTimeoutMs?: number;
     };
 
 export type CacheConfig =
@@ -42,6 +58,10 @@ export type CacheConfig =
       readonly tls: boolean;
       readonly password?: string;
       readonly commandTimeoutMs: number;
+      /** Consecutive failed calls that open the circuit breaker (REDIS_BREAKER_FAILURES). @default 3 */
+      readonly breakerFailures?: number;
+      /** How long the breaker stays open before a probe (REDIS_BREAKER_OPEN_MS). @default 1000 */
+      readonly breakerOpenMs?: number;
     };
 
 export interface JwtConfig {
@@ -90,11 +110,33 @@ export interface ServiceConfig {
   readonly localCache: LocalCacheConfig;
   /** Most attempts written by one INSERT when submissions arrive faster than the database commits. */
   readonly attemptBatchMax: number;
+  /**
+   * How long an attempt submission may take to reach a known outcome while the database does not answer
+   * (DB_WRITE_TIMEOUT_MS); past it, one that may have been stored is answered 202 "outcome unknown".
+   */
+  readonly writeTimeoutMs: number;
+  /** The whole drain after SIGTERM, readiness window included; past it the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  /** After SIGTERM: /ready is 503 and the listener still accepts for this long, then it closes. */
+  readonly shutdownDelayMs: number;
   readonly bodyLimitBytes: number;
+  /** How many X-Forwarded-For entries the load balancer(s) add (TRUST_PROXY_HOPS). */
   readonly trustProxyHops: number;
+  /** Peers whose X-Forwarded-For is read at all (TRUST_PROXY_FROM; see http/trusted-proxy.ts). */
+  readonly trustProxyFrom: readonly string[];
   /** Registers /__test routes (a slow endpoint for drain tests). Refused in production. */
   readonly enableTestHooks: boolean;
+  /** Asynchronous submissions: the queue, whether POSTs are async by default, and the worker's settings. */
+  readonly queue: QueueSettings;
+}
+
+/**
+ * Where the embedded database lives when PGLITE_DATA_DIR is not set: a directory kept between runs, so only
+ * the first start creates and migrates it (seconds); later starts open it (see README, start time). Under
+ * the temporary directory (the one writable path in the container) and per user.
+ */
+export function defaultPgliteDataDir(): string {
+  return path.join(tmpdir(), `skyline-api-pglite-${process.getuid?.() ?? "user"}`);
 }
 
 /** Development-only HS256 secret used when nothing is configured outside production. */
@@ -114,7 +156,11 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads and validates the configuration from the environment; throws ConfigError listing every problem. */
-export function loadConfig(env: Env = process.env): ServiceConfig {
+export function loadConfig(
+  env: Env = process.env,
+  /** The queue worker verifies no token: it runs without JWT_SECRET/JWT_JWKS_URL. @default "api" */
+  role: "api" | "worker" = "api",
+): ServiceConfig {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
     const value = env[name];
@@ -189,11 +235,20 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxEntries: int("CACHE_LOCAL_MAX_ENTRIES", 1000, 1, 1_000_000),
     },
     attemptBatchMax: int("DB_ATTEMPT_BATCH_MAX", 64, 1, 1000),
+    writeTimeoutMs: int("DB_WRITE_TIMEOUT_MS", 25_000, 100, 600_000),
     shutdownTimeoutMs: int(ENV.SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
+    shutdownDelayMs: int(ENV.SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_DELAY_MS, 0, 600_000),
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     trustProxyHops: int("TRUST_PROXY_HOPS", 1, 0, 10),
+    trustProxyFrom: parseTrustedRanges(str("TRUST_PROXY_FROM"), problems),
     enableTestHooks: bool("ENABLE_TEST_HOOKS", false),
+    queue: loadQueueSettings({ str, int, bool, problems }),
   };
+  if (config.shutdownDelayMs > 0 && config.shutdownDelayMs >= config.shutdownTimeoutMs) {
+    problems.push(
+      `${ENV.SHUTDOWN_DELAY_MS}=${config.shutdownDelayMs} must be less than ${ENV.SHUTDOWN_TIMEOUT_MS}=${config.shutdownTimeoutMs}: the readiness window is part of the drain and in-flight requests need time after it.`,
+    );
+  }
   if (config.enableTestHooks && production) {
     problems.push(`ENABLE_TEST_HOOKS must not be true when ${ENV.NODE_ENV}=production; unset it.`);
   }
@@ -217,6 +272,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       schema,
       poolMax: int("DB_POOL_MAX", 10, 1, 1000),
       connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", 2000, 100, 60_000),
+      queryTimeoutMs: int("DB_QUERY_TIMEOUT_MS", 15_000, 100, 600_000),
     };
     if (databaseUrl !== undefined && host !== undefined) {
       problems.push(`Set either ${ENV.DATABASE_URL} (local) or ${ENV.DB_HOST} (AWS), not both.`);
@@ -236,7 +292,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       if (str(ENV.DB_READER_HOST) !== undefined) {
         problems.push(`${ENV.DB_READER_HOST} needs ${ENV.DB_HOST} (the writer endpoint) as well.`);
       }
-      return { kind: "pglite", dataDir: str("PGLITE_DATA_DIR") };
+      const dataDir = str("PGLITE_DATA_DIR") ?? defaultPgliteDataDir();
+      return { kind: "pglite", dataDir: dataDir === "memory" ? undefined : dataDir };
     }
     const iamAuth = bool(ENV.DB_IAM_AUTH, false);
     const user = str(ENV.DB_USER);
@@ -305,6 +362,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     const redisUrl = url(ENV.REDIS_URL, ["redis:", "rediss:"]);
     const host = str(ENV.REDIS_HOST);
     const commandTimeoutMs = int("REDIS_COMMAND_TIMEOUT_MS", 250, 10, 60_000);
+    const breaker = {
+      breakerFailures: int("REDIS_BREAKER_FAILURES", 3, 1, 1000),
+      breakerOpenMs: int("REDIS_BREAKER_OPEN_MS", 1000, 10, 600_000),
+    };
     if (redisUrl !== undefined && host !== undefined) {
       problems.push(`Set either ${ENV.REDIS_URL} (local) or ${ENV.REDIS_HOST} (AWS), not both.`);
     }
@@ -312,8 +373,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     const tls = bool(ENV.REDIS_TLS, false);
     const password = str(ENV.REDIS_AUTH_TOKEN);
     if (redisUrl !== undefined)
-      return { kind: "redis", url: redisUrl, port, tls, password, commandTimeoutMs };
-    if (host !== undefined) return { kind: "redis", host, port, tls, password, commandTimeoutMs };
+      return { kind: "redis", url: redisUrl, port, tls, password, commandTimeoutMs, ...breaker };
+    if (host !== undefined) return { kind: "redis", host, port, tls, password, commandTimeoutMs, ...breaker };
     return { kind: "memory" };
   }
 
@@ -326,7 +387,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
         `${ENV.JWT_SECRET} must be at least 32 bytes for HS256; generate one with: openssl rand -hex 32`,
       );
     }
-    if (secret === undefined && jwksUrl === undefined) {
+    // The worker verifies no token: it needs neither a secret nor the development one.
+    if (secret === undefined && jwksUrl === undefined && role === "api") {
       if (production) {
         problems.push(`Set ${ENV.JWT_SECRET} (HS256) or ${ENV.JWT_JWKS_URL} (RS256/ES256); neither is set.`);
       } else {
@@ -349,7 +411,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 export function describeMode(config: ServiceConfig): string {
   const db =
     config.database.kind === "pglite"
-      ? `embedded PGlite (${config.database.dataDir ?? "in memory"})`
+      ? `embedded PGlite (${config.database.dataDir === undefined ? "in memory" : `${config.database.dataDir}, kept between runs`})`
       : `PostgreSQL ${describeTarget(config.database.writer)}${describeReaders(config.database.readers)}`;
   const cache =
     config.cache.kind === "memory"

@@ -50,9 +50,22 @@ export const ENV = {
   JWT_ISSUER: "JWT_ISSUER",
   JWT_AUDIENCE: "JWT_AUDIENCE",
   SHUTDOWN_TIMEOUT_MS: "SHUTDOWN_TIMEOUT_MS",
+  SHUTDOWN_DELAY_MS: "SHUTDOWN_DELAY_MS",
   DATABASE_URL: "DATABASE_URL",
   DATABASE_READER_URL: "DATABASE_READER_URL",
   REDIS_URL: "REDIS_URL",
+  /** sqs (AWS), local (the PostgreSQL table) or none; sqs when QUEUE_URL is set. */
+  QUEUE_DRIVER: "QUEUE_DRIVER",
+  /** The SQS submission queue's URL (the worker's task, and the API's when the queue tier is on). */
+  QUEUE_URL: "QUEUE_URL",
+  /** The queue's maxReceiveCount, so the worker knows a message's last try. */
+  QUEUE_MAX_RECEIVES: "QUEUE_MAX_RECEIVES",
+  /** Answer every POST /v1/tests/:id/attempts 202 and enqueue it, not only those with Prefer: respond-async. */
+  ATTEMPTS_ASYNC: "ATTEMPTS_ASYNC",
+  WORKER_BATCH_SIZE: "WORKER_BATCH_SIZE",
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: "WORKER_VISIBILITY_TIMEOUT_SECONDS",
+  /** Set by the ECS agent: the worker protects its task from scale-in while a batch is in flight. */
+  ECS_AGENT_URI: "ECS_AGENT_URI",
 } as const;
 
 /** Plain environment variables the task definition sets (values are not secret). */
@@ -126,8 +139,39 @@ export const WRITABLE_PATHS = ["/tmp"] as const;
 export const MIGRATE_COMMAND = ["node", "dist/migrate.js"] as const;
 /** The service container's command. */
 export const START_COMMAND = ["node", "dist/server.js"] as const;
+/** The queue worker's command (same image); it serves /health, /ready and /metrics on PORT. */
+export const WORKER_COMMAND = ["node", "dist/worker.js"] as const;
+/** Plain variables the worker's task sets besides the database ones. */
+export const WORKER_ENV_VARS = [
+  ENV.QUEUE_DRIVER,
+  ENV.QUEUE_URL,
+  ENV.WORKER_BATCH_SIZE,
+  ENV.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+  ENV.QUEUE_MAX_RECEIVES,
+] as const;
+/**
+ * The worker's CloudWatch metrics (embedded metric format lines on stdout), as the queue alarms read
+ * them (constructs/worker-service/worker-defaults.ts WORKER_METRICS).
+ */
+export const WORKER_CLOUDWATCH = {
+  namespace: "Skyline/Worker",
+  queueDimension: "QueueName",
+  processed: "MessagesProcessed",
+  failed: "MessagesFailed",
+  batchLatency: "BatchLatencyMs",
+} as const;
 
 /** ECS stopTimeout: SIGTERM then SIGKILL after this many seconds. */
 export const STOP_TIMEOUT_SECONDS = 30;
 /** Default drain budget after SIGTERM (`SHUTDOWN_TIMEOUT_MS`); well inside STOP_TIMEOUT_SECONDS. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+/**
+ * After SIGTERM, how long `/ready` answers 503 while the listener still accepts (`SHUTDOWN_DELAY_MS`):
+ * the time a load balancer needs to stop routing new requests here before connections are refused.
+ * Every response in this window carries `Connection: close`. Sized to the deregistration: on EKS the pod
+ * leaves the endpoints at SIGTERM and the AWS Load Balancer Controller deregisters its target, which the
+ * ALB applies within seconds; the readiness probe (every 5 s) sees the 503 within one period. On ECS the
+ * target is deregistered (and drained for the target group's deregistration delay) before SIGTERM, so the
+ * window only covers what is still propagating. It counts against DEFAULT_SHUTDOWN_TIMEOUT_MS.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 5_000;

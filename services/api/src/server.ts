@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
-import { buildApp } from "./app";
 import { ConfigError, describeMode, loadConfig, type ServiceConfig } from "./config";
 import { loadMigrations, migrate, schemaRefusal, schemaState } from "./db/migrations";
+import type { DrainState } from "./http/drain";
+import { openQueue } from "./queue/open-queue";
 import { createLogger, openRuntime } from "./runtime";
 
 /**
  * Process entry point: validate config, open dependencies, refuse an unknown schema, listen, and on
- * SIGTERM/SIGINT drain in-flight requests, close pools and exit 0 (1 if the drain overran its budget).
+ * SIGTERM/SIGINT drain (see installShutdown), close pools and exit 0 (1 if the drain overran its budget).
  */
 async function main(): Promise<void> {
   let config: ServiceConfig;
@@ -20,7 +21,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config);
-  const runtime = await openRuntime(config, log);
+  // Opening the database starts first: the embedded one compiles its WebAssembly and reads its files in
+  // the background while the HTTP side (Fastify, schemas, routes) loads, instead of after it.
+  const opening = openRuntime(config, log);
+  opening.catch(() => undefined); // handled where it is awaited; loading the app must not race an unhandled rejection
+  const { buildApp } = await import("./app");
+  const runtime = await opening;
   const migrations = loadMigrations();
 
   if (runtime.db.kind === "pglite") {
@@ -49,36 +55,70 @@ async function main(): Promise<void> {
     );
   }
 
-  const { app, beginShutdown } = buildApp({
+  const queue = await openQueue(config.queue.queue, runtime.db);
+  const { app, drain } = buildApp({
     config,
     db: runtime.db,
     cache: runtime.cache,
     invalidation: runtime.invalidation,
     logger: log,
     metrics: runtime.metrics,
+    dependencyLog: runtime.dependencyLog,
+    queue,
   });
-  app.addHook("onClose", async () => runtime.close());
+  // The embedded database with the local queue: its worker runs here (see worker/in-process.ts).
+  const { startInProcessWorker } = await import("./worker/in-process");
+  const consumer =
+    queue && runtime.db.kind === "pglite" ? startInProcessWorker(config, runtime.db, queue, log) : undefined;
+  app.addHook("onClose", async () => {
+    await consumer?.stop(config.shutdownTimeoutMs);
+    await queue?.close();
+    await runtime.close();
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, port: (app.server.address() as { port: number }).port }, "listening");
 
-  installShutdown(log, config.shutdownTimeoutMs, async () => {
-    beginShutdown();
-    await app.close();
-  });
+  installShutdown(log, config, drain, () => app.close());
 }
 
-function installShutdown(log: Logger, timeoutMs: number, drain: () => Promise<void>): void {
+/**
+ * SIGTERM: /ready turns 503 at once and every response closes its connection, while the listener keeps
+ * accepting for SHUTDOWN_DELAY_MS (the load balancer stops routing here meanwhile); then the listener
+ * closes, idle keep-alive sockets are closed, in-flight requests finish, the pools close, and the process
+ * exits 0. If that takes longer than SHUTDOWN_TIMEOUT_MS in all, it exits 1. SIGINT (Ctrl-C at a terminal)
+ * skips the readiness window: nobody routes to a development process.
+ */
+function installShutdown(
+  log: Logger,
+  config: Pick<ServiceConfig, "shutdownTimeoutMs" | "shutdownDelayMs">,
+  drain: DrainState,
+  close: () => Promise<void>,
+): void {
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
-    log.info({ signal, timeoutMs }, "draining: no new connections; finishing in-flight requests");
+    const timeoutMs = config.shutdownTimeoutMs;
+    const delayMs = signal === "SIGTERM" ? config.shutdownDelayMs : 0;
+    drain.beginUnready();
+    log.info(
+      { signal, timeoutMs, readyWindowMs: delayMs, inFlight: drain.inFlightCount },
+      "draining: /ready answers 503 and responses close their connections; the listener closes after the readiness window",
+    );
     const timer = setTimeout(() => {
-      log.error({ timeoutMs }, "drain did not finish in time; exiting with requests still open");
+      log.error(
+        { timeoutMs, inFlight: drain.inFlightCount },
+        "drain did not finish in time; exiting with requests still open",
+      );
       process.exit(1);
     }, timeoutMs);
     timer.unref();
-    drain().then(
+    const closeListener = async () => {
+      drain.beginClosing();
+      log.info({ inFlight: drain.inFlightCount }, "listener closing: finishing in-flight requests");
+      await close();
+    };
+    new Promise((resolve) => setTimeout(resolve, delayMs)).then(closeListener).then(
       () => {
         log.info("drained; exiting");
         process.exit(0);

@@ -21,7 +21,16 @@ export const production: EnvironmentInput = {
     repository: "222222222222.dkr.ecr.us-east-1.amazonaws.com/skyline-api",
     tag: "0.1.0",
   },
-  service: { cpu: 1024, memoryMiB: 2048, minTasks: 3, maxTasks: 30 },
+  service: {
+    cpu: 1024,
+    memoryMiB: 2048,
+    minTasks: 3,
+    maxTasks: 30,
+    // CANARY by default in production (10 % for 10 minutes, then a 15-minute bake). Green is tested
+    // through the test listener first: list the deploy runners' and operators' egress ranges here
+    // (203.0.113.0/24 is a documentation range: deploys refuse it until it is replaced).
+    deployment: { testListener: { allowedCidrs: ["203.0.113.0/24"] } },
+  },
   tags: { owner: "platform-team", costCenter: "cc-1042" },
   stateBackend: { bucket: "skyline-production-tfstate-222222222222", region: "us-east-1" },
 };

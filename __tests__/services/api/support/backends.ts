@@ -1,8 +1,12 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import Redis from "ioredis";
 import { loadMigrations, migrate } from "../../../../services/api/src/db/migrations";
 import { PgDatabase } from "../../../../services/api/src/db/pg-database";
 import type { BackendName } from "./servers";
+import { API_DIR, startService } from "./service-process";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./servers";
 
 export const TEST_JWT_SECRET = "integration-test-secret-0123456789abcdef";
@@ -40,7 +44,12 @@ export async function createBackend(
 ): Promise<BackendFixture> {
   const common = { JWT_SECRET: TEST_JWT_SECRET, ...extra };
   if (name === "embedded") {
-    return { name, env: common, cleanup: async () => undefined };
+    const dataDir = await embeddedDataDir();
+    return {
+      name,
+      env: { PGLITE_DATA_DIR: dataDir, ...common },
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const schema = uniqueName("api_test");
   const prefix = `${schema}:`;
@@ -67,4 +76,53 @@ export async function createBackend(
       await redis.quit();
     },
   };
+}
+
+/**
+ * A fresh embedded database directory for one service: a copy of a migrated template. The template is
+ * made once per machine (per migrations and PGlite version) by starting the service on it, so each
+ * embedded service in the suites starts as fast as the embedded default does after its first run.
+ */
+async function embeddedDataDir(): Promise<string> {
+  const template = await migratedTemplate();
+  const dir = mkdtempSync(path.join(tmpdir(), "skyline-api-test-pglite-"));
+  rmSync(dir, { recursive: true });
+  cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
+/** The installed PGlite's version (its package.json is not exported: found from its entry point). */
+function pgliteVersion(): { version: string } {
+  let dir = path.dirname(require.resolve("@electric-sql/pglite", { paths: [API_DIR] }));
+  while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+  return JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string };
+}
+
+let templateMade: Promise<string> | undefined;
+
+function migratedTemplate(): Promise<string> {
+  templateMade ??= (async () => {
+    const migrations = loadMigrations();
+    const pglite = pgliteVersion();
+    const hash = createHash("sha256")
+      .update(pglite.version)
+      .update(JSON.stringify(migrations))
+      .digest("hex")
+      .slice(0, 16);
+    const template = path.join(tmpdir(), `skyline-api-test-pglite-template-${hash}`);
+    if (existsSync(template)) return template;
+    // Made aside and renamed into place: suites in other workers never see a half-made one (if two make
+    // it at once, one rename wins and the other's copy is dropped).
+    const building = mkdtempSync(`${template}.building-`);
+    rmSync(building, { recursive: true });
+    const service = await startService({ PGLITE_DATA_DIR: building, JWT_SECRET: TEST_JWT_SECRET }, 120_000);
+    await service.stop();
+    try {
+      renameSync(building, template);
+    } catch {
+      rmSync(building, { recursive: true, force: true });
+    }
+    return template;
+  })();
+  return templateMade;
 }

@@ -16,10 +16,15 @@ export async function call(
   baseUrl: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: unknown; rawBody?: string; ip?: string } = {},
+  options: {
+    headers?: Record<string, string>;
+    body?: unknown;
+    rawBody?: string | Uint8Array;
+    ip?: string;
+  } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { "x-forwarded-for": options.ip ?? randomIp(), ...options.headers };
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) {
     body = JSON.stringify(options.body);

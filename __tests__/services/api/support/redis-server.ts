@@ -44,8 +44,19 @@ export class DisposableRedis {
     throw new Error(`redis-server did not listen on ${this.port}`);
   }
 
+  /** SIGSTOP: the connections stay open and nothing answers (a hung Redis, not a dead one). */
+  stall(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  /** SIGCONT: it answers again, including what was sent while it was stopped. */
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
+    child?.kill("SIGCONT");
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");

@@ -4,6 +4,7 @@ import * as path from "node:path";
 export const API_DIR = path.resolve(__dirname, "../../../../services/api");
 const SERVER = path.join(API_DIR, "src/server.ts");
 const MIGRATE = path.join(API_DIR, "src/migrate.ts");
+const ENTRIES = { server: SERVER, migrate: MIGRATE, worker: path.join(API_DIR, "src/worker.ts") } as const;
 
 export interface RunningService {
   readonly url: string;
@@ -25,12 +26,19 @@ export function baseEnv(extra: Record<string, string | undefined>): NodeJS.Proce
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "info",
+    // No readiness window unless a test asks for one: every stop() would otherwise wait it out.
+    SHUTDOWN_DELAY_MS: "0",
+    // Never the developer's own embedded database (the default directory): a test asks for its own.
+    PGLITE_DATA_DIR: "memory",
+    // The tests stand in for the load balancer (they send X-Forwarded-For from loopback, a distinct
+    // address per call); a test of the default passes TRUST_PROXY_FROM: "" (unset).
+    TRUST_PROXY_FROM: "127.0.0.1,::1",
   };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
 }
 
-function parseLines(
+export function parseLines(
   buffer: { rest: string },
   chunk: string,
   into: Record<string, unknown>[],
@@ -52,7 +60,7 @@ function parseLines(
 /** Starts the service from source with tsx (no build) and waits for its "listening" line. */
 export async function startService(
   extraEnv: Record<string, string | undefined>,
-  timeoutMs = 25_000,
+  timeoutMs = 45_000, // generous: a loaded two-core machine starts slowly; not a timing assertion
 ): Promise<RunningService> {
   const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
     cwd: API_DIR,
@@ -68,10 +76,11 @@ export async function startService(
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`service did not start in ${timeoutMs} ms:\n${raw.join("\n")}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Never leave a half-started service behind: it would hold CPU the other suites need.
+      child.kill("SIGKILL");
+      reject(new Error(`service did not start in ${timeoutMs} ms:\n${raw.join("\n")}`));
+    }, timeoutMs);
     const poll = setInterval(() => {
       const line = logs.find((l) => l.msg === "listening");
       if (line) {
@@ -102,11 +111,11 @@ export async function startService(
 
 /** Runs a service entry point to completion (e.g. the migrate command, or a start that must refuse). */
 export function runToExit(
-  entry: "server" | "migrate",
+  entry: keyof typeof ENTRIES,
   extraEnv: Record<string, string | undefined>,
   timeoutMs = 25_000,
 ): Promise<{ code: number | null; logs: Record<string, unknown>[]; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry === "server" ? SERVER : MIGRATE], {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRIES[entry]], {
     cwd: API_DIR,
     env: baseEnv(extraEnv),
     stdio: ["ignore", "pipe", "pipe"],

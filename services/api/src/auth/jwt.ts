@@ -5,6 +5,7 @@ import {
   verify as verifySignature,
   type KeyObject,
 } from "node:crypto";
+import { hasLoneSurrogate } from "../text";
 
 /**
  * JWT verification with node:crypto (HS256 with a shared secret; RS256/ES256 with keys from a JWKS URL).
@@ -26,7 +27,8 @@ export type JwtFailure =
   | "missing-exp"
   | "wrong-issuer"
   | "wrong-audience"
-  | "missing-subject";
+  | "missing-subject"
+  | "invalid-subject";
 
 export class JwtError extends Error {
   constructor(
@@ -54,6 +56,9 @@ export interface VerifierOptions {
   readonly clockToleranceSeconds?: number;
   readonly now?: () => number;
 }
+
+// C0 and C1 control characters and DEL.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 const ASYMMETRIC: Record<string, { hash: string; dsaEncoding?: "ieee-p1363" }> = {
   RS256: { hash: "sha256" },
@@ -124,6 +129,14 @@ export class JwtVerifier implements TokenVerifier {
     const sub = payload.sub;
     if (typeof sub !== "string" || sub.length === 0 || sub.length > 200) {
       throw new JwtError("missing-subject", "The token has no usable sub claim.");
+    }
+    // The subject is stored as the user id (text): a control character (NUL above all) or broken
+    // Unicode is refused here, as the token's problem, instead of failing the query.
+    if (CONTROL_CHARACTER.test(sub) || hasLoneSurrogate(sub)) {
+      throw new JwtError(
+        "invalid-subject",
+        "The token's sub claim holds control characters or invalid Unicode.",
+      );
     }
     return {
       principal: { userId: sub, roles: readRoles(payload[this.rolesClaim]) },

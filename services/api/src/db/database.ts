@@ -4,8 +4,17 @@ export interface QueryResult<R> {
   readonly rowCount: number;
 }
 
+export interface QueryOptions {
+  /** Longest wait for the answer, when shorter than the pool's query timeout (PGlite: ignored). */
+  readonly timeoutMs?: number;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -38,47 +47,116 @@ export interface Database {
 }
 
 /**
- * Error codes that mean "this connection to the server failed" (could not connect, or the connection was
- * lost): the query never ran to an answer, and another server may well answer it.
+ * Why a statement failed, and so what is known about its effect on the data. Every database error the
+ * service sees falls in one of these (classifyDbError); the routes answer from the class, never from
+ * the message.
  */
-const CONNECTION_CODES = new Set([
+export type DbFailure =
+  /** It never reached a server: connect refused or timed out, no free connection. Nothing happened. */
+  | "unavailable"
+  /** Sent, and no answer within the query timeout: a write may still commit. Outcome unknown. */
+  | "timeout"
+  /** Sent, and the connection died before the answer: a write may have committed. Outcome unknown. */
+  | "connection-lost"
+  /** 57014: canceled by the server (statement_timeout, a cancel request): rolled back. */
+  | "canceled"
+  /** Class 53 (too many connections, out of memory or disk): nothing was done. */
+  | "overloaded"
+  /** 40001 serialization failure, 40P01 deadlock: rolled back, worth trying again. */
+  | "retryable"
+  /** Class 23 (unique, foreign key, check): the request conflicts with what is stored. Rolled back. */
+  | "constraint"
+  /** Class 22 (a value the server cannot take): the request slipped past validation. Rolled back. */
+  | "data"
+  /** Any other error the server answered with (syntax, permissions: a bug or a deploy problem). */
+  | "other";
+
+/** The failures after which a write may or may not have been committed. */
+export function outcomeUnknown(failure: DbFailure): boolean {
+  return failure === "timeout" || failure === "connection-lost";
+}
+
+/** The failures that say "the database cannot serve this now", not "this request is wrong": 503. */
+export function isTransient(failure: DbFailure): boolean {
+  return (
+    failure === "unavailable" ||
+    outcomeUnknown(failure) ||
+    failure === "canceled" ||
+    failure === "overloaded" ||
+    failure === "retryable"
+  );
+}
+
+const NOT_SENT = Symbol("skyline.db.notSent");
+
+/** Marks an error raised before the statement was handed to a connection (acquiring one failed). */
+export function markNotSent<E>(error: E): E {
+  if (typeof error === "object" && error !== null) (error as Record<symbol, unknown>)[NOT_SENT] = true;
+  return error;
+}
+
+/** Failures that can only happen while connecting: nothing was sent, whatever the phase. */
+const CONNECT_CODES = new Set([
   "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENETUNREACH",
   "ENOTFOUND",
   "EAI_AGAIN",
+  "57P03", // cannot_connect_now
+  "08001", // sqlclient_unable_to_establish_sqlconnection
+  "08004", // sqlserver_rejected_establishment_of_sqlconnection
+  "28000", // invalid_authorization_specification
+  "28P01", // invalid_password
+]);
+
+/** Failures of an established connection: a statement sent on it has an unknown outcome. */
+const LOST_CODES = new Set([
+  "ECONNRESET",
+  "ETIMEDOUT",
   "EPIPE",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
 ]);
 
-/**
- * A connection-level failure (class 08, the 57P0x shutdowns, a refused, reset, lost or timed-out
- * connection), never an error in the request itself (syntax, constraint, data).
- */
-export function isConnectionError(error: unknown): boolean {
-  // Duck-typed rather than instanceof: errors from other realms (vm contexts, workers) must match too.
-  if (typeof error !== "object" || error === null) return false;
+const CONNECT_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
+const LOST_MESSAGES = /Connection terminated|Client has encountered a connection error|not queryable/i;
+
+/** The DbFailure of any error a Queryable threw (see DbFailure). */
+export function classifyDbError(error: unknown): DbFailure {
+  if (typeof error !== "object" || error === null) return "other";
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
-  // pg reports lost connections and connect timeouts without a code.
-  return (
-    typeof message === "string" &&
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
-      message,
-    )
-  );
+  const text = typeof message === "string" ? message : "";
+  const notSent = (error as Record<symbol, unknown>)[NOT_SENT] === true;
+  if (typeof code === "string") {
+    if (CONNECT_CODES.has(code)) return "unavailable";
+    if (LOST_CODES.has(code) || code.startsWith("08")) return notSent ? "unavailable" : "connection-lost";
+    if (code === "57014") return "canceled";
+    if (code.startsWith("53")) return "overloaded";
+    if (code === "40001" || code === "40P01") return "retryable";
+    if (code.startsWith("23")) return "constraint";
+    if (code.startsWith("22")) return "data";
+  }
+  if (CONNECT_MESSAGES.test(text)) return "unavailable";
+  if (notSent) return "unavailable";
+  if (text === "Query read timeout") return "timeout";
+  if (LOST_MESSAGES.test(text)) return "connection-lost";
+  return "other";
 }
 
 /**
- * Errors that mean "the database is not reachable right now" rather than "this request is wrong":
- * the routes answer 503 with Retry-After for these.
+ * A connection-level failure (could not connect, or the connection was lost), never an error in the
+ * request itself (syntax, constraint, data): a read that failed so may be retried on another server.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const failure = classifyDbError(error);
+  return failure === "unavailable" || failure === "connection-lost";
+}
+
+/**
+ * Errors that mean "the database cannot serve this right now" rather than "this request is wrong":
+ * a read answers 503 with Retry-After for these.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (isConnectionError(error)) return true;
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  return code === "53300"; // too_many_connections
+  return isTransient(classifyDbError(error));
 }

@@ -1,10 +1,14 @@
-import { Pool, type PoolConfig } from "pg";
+import { Pool, type PoolClient, type PoolConfig, type QueryConfig, type QueryResult as PgResult } from "pg";
 import { describeTarget, type DatabaseConfig, type PgTarget } from "../config";
 import {
+  classifyDbError,
   isConnectionError,
+  markNotSent,
+  outcomeUnknown,
   type Database,
   type PoolStats,
   type Queryable,
+  type QueryOptions,
   type QueryResult,
 } from "./database";
 
@@ -23,6 +27,9 @@ export const WRITER_APPLICATION_NAME = "skyline-api";
 export function readerApplicationName(replica: number): string {
   return `skyline-api-reader-${replica}`;
 }
+
+/** DB_QUERY_TIMEOUT_MS when the config leaves it out. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
 /** How long a reader that failed at the connection level is left out of the read rotation. */
 export const DEFAULT_READER_COOLDOWN_MS = 5000;
@@ -71,7 +78,7 @@ export const rdsTokenSigner: TokenSigner = async (target) => {
 /** The pg Pool options for one endpoint. Exported so the IAM and TLS wiring is testable without a server. */
 export function poolConfigFor(
   target: PgTarget,
-  config: Pick<PostgresConfig, "poolMax" | "connectTimeoutMs" | "schema" | "ssl">,
+  config: Pick<PostgresConfig, "poolMax" | "connectTimeoutMs" | "schema" | "ssl" | "queryTimeoutMs">,
   signer: TokenSigner = rdsTokenSigner,
   applicationName: string = WRITER_APPLICATION_NAME,
 ): PoolConfig {
@@ -79,8 +86,9 @@ export function poolConfigFor(
     max: config.poolMax,
     connectionTimeoutMillis: config.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
-    // Keeps a dead socket from hanging a request forever during a failover.
-    query_timeout: 15_000,
+    // Keeps a dead socket from hanging a request forever during a failover. A write that runs into it has
+    // an unknown outcome (it may still commit): see AttemptWriter.
+    query_timeout: config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
     keepAlive: true,
     application_name: applicationName,
     options: config.schema ? `-c search_path=${config.schema}` : undefined,
@@ -101,15 +109,75 @@ export function poolConfigFor(
   };
 }
 
+/**
+ * Queries on a pool, each on a connection of its own, as pool.query does; but an error raised while
+ * acquiring the connection is marked "not sent" (classifyDbError: unavailable, nothing happened), so a
+ * failure can be told apart from one after the statement went out (a write's outcome is then unknown).
+ */
 class PoolQueryable implements Queryable {
   constructor(private readonly pool: Pool) {}
-  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const result = await this.pool.query(sql, params as unknown[] | undefined);
+
+  async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    const result = await this.run(sql, params as unknown[] | undefined, options?.timeoutMs);
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
+
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.run(sql, undefined, undefined);
   }
+
+  private async run(
+    sql: string,
+    params: unknown[] | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<PgResult> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw markNotSent(error);
+    }
+    return new Promise<PgResult>((resolve, reject) => {
+      let released = false;
+      const release = (error?: Error) => {
+        if (released) return false;
+        released = true;
+        client.removeListener("error", onError);
+        // A connection that failed or timed out (its statement may still be running) is closed; one that
+        // answered with an SQL error is fine and goes back to the pool.
+        client.release(error !== undefined && !answeredByServer(error) ? error : undefined);
+        return true;
+      };
+      // A checked-out client has no error listener of the pool's: without this one, a connection error
+      // while the query runs would be an uncaught 'error' event.
+      const onError = (error: Error) => {
+        if (release(error)) reject(error);
+      };
+      client.once("error", onError);
+      const query =
+        timeoutMs === undefined
+          ? client.query(sql, params)
+          : client.query({ text: sql, values: params, query_timeout: timeoutMs } as QueryConfig);
+      query.then(
+        (result) => {
+          if (release()) resolve(result);
+        },
+        (error: Error) => {
+          if (release(error)) reject(error);
+        },
+      );
+    });
+  }
+}
+
+/** The server answered with an SQL error (it has a SQLSTATE outside the connection classes). */
+function answeredByServer(error: Error): boolean {
+  const failure = classifyDbError(error);
+  return (
+    failure !== "unavailable" &&
+    !outcomeUnknown(failure) &&
+    typeof (error as { code?: unknown }).code === "string"
+  );
 }
 
 /** One read replica: its pool and whether it is in the read rotation. */
@@ -147,8 +215,8 @@ class ReaderSet implements Queryable {
     private readonly report: (change: ReaderStateChange) => void,
   ) {}
 
-  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.run((q) => q.query<R>(sql, params));
+  query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    return this.run((q) => q.query<R>(sql, params, options));
   }
 
   exec(sql: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Database, PoolStats, Queryable, QueryResult } from "./database";
+import { DataDirLock } from "./data-dir-lock";
 
 // PGlite's own types, without importing the package at type level in CommonJS builds.
 interface PGliteLike {
@@ -17,7 +18,10 @@ export class PgliteDatabase implements Database {
   readonly writer: Queryable;
   readonly reader: Queryable;
 
-  private constructor(private readonly db: PGliteLike) {
+  private constructor(
+    private readonly db: PGliteLike,
+    private readonly lock?: DataDirLock,
+  ) {
     this.writer = {
       query: (sql, params) => this.run(db, sql, params),
       exec: async (sql) => void (await db.exec(sql)),
@@ -25,11 +29,25 @@ export class PgliteDatabase implements Database {
     this.reader = this.writer;
   }
 
+  /**
+   * Opens the database in dataDir (created on first use) or in memory. A directory is used by one process
+   * at a time (PGlite has no lock of its own; two writers would corrupt it): a second one is refused.
+   */
   static async open(dataDir?: string): Promise<PgliteDatabase> {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const db = new PGlite(dataDir) as unknown as PGliteLike;
-    await db.waitReady;
-    return new PgliteDatabase(db);
+    const lock = dataDir === undefined ? undefined : DataDirLock.acquire(dataDir);
+    try {
+      const { PGlite } = await import("@electric-sql/pglite");
+      const db = new PGlite(dataDir) as unknown as PGliteLike;
+      await db.waitReady;
+      return new PgliteDatabase(db, lock);
+    } catch (error) {
+      lock?.release();
+      if (dataDir === undefined) throw error;
+      throw new Error(
+        `The embedded database in ${dataDir} cannot be opened (${(error as Error).message}): remove that directory to start afresh, or set PGLITE_DATA_DIR to another directory or to "memory".`,
+        { cause: error },
+      );
+    }
   }
 
   private async run<R>(
@@ -58,7 +76,11 @@ export class PgliteDatabase implements Database {
     return [];
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

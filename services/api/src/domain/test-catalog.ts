@@ -1,8 +1,8 @@
-import type { FastifyBaseLogger } from "fastify";
 import type { Cache } from "../cache/cache";
 import type { InvalidationChannel } from "../cache/invalidation";
 import { LocalCache } from "../cache/local-cache";
 import type { Database } from "../db/database";
+import { errorFields, RateLimitedLog, type LevelLogger } from "../http/log-limiter";
 import type { Metrics } from "../http/metrics";
 import { findTest, type TestRecord } from "./repository";
 
@@ -12,7 +12,9 @@ export interface TestCatalogDeps {
   readonly db: Database;
   readonly cache: Cache;
   readonly metrics: Metrics;
-  readonly log: FastifyBaseLogger;
+  readonly log: LevelLogger;
+  /** Where cache failures are logged, once per interval with a count. @default one made on `log` */
+  readonly dependencyLog?: RateLimitedLog;
   readonly keyPrefix: string;
   readonly ttlSeconds: number;
   /** The in-process tier. @default none (a LocalCache with TTL 0) */
@@ -37,7 +39,7 @@ export class TestCatalog {
   private readonly db: Database;
   private readonly cache: Cache;
   private readonly metrics: Metrics;
-  private readonly log: FastifyBaseLogger;
+  private readonly log: RateLimitedLog;
   private readonly keyPrefix: string;
   private readonly ttlSeconds: number;
   private readonly local: LocalCache<TestRecord>;
@@ -49,7 +51,7 @@ export class TestCatalog {
     this.db = deps.db;
     this.cache = deps.cache;
     this.metrics = deps.metrics;
-    this.log = deps.log;
+    this.log = deps.dependencyLog ?? new RateLimitedLog(deps.log);
     this.keyPrefix = deps.keyPrefix;
     this.ttlSeconds = deps.ttlSeconds;
     this.invalidation = deps.invalidation;
@@ -59,6 +61,7 @@ export class TestCatalog {
       if (id === undefined) this.local.clear();
       else this.local.delete(id);
     });
+    this.metrics.watchPendingInvalidations(() => this.pendingDelete.size);
     this.retryTimer = setInterval(() => void this.retryPending(), 1000);
     this.retryTimer.unref();
   }
@@ -95,7 +98,11 @@ export class TestCatalog {
       cached = await this.cache.get(this.key(id));
     } catch (error) {
       cacheResult = "error";
-      this.log.warn({ err: error }, "cache read failed; reading PostgreSQL");
+      this.log.warn(
+        `cache-read:${(error as { code?: string }).code ?? "error"}`,
+        { error: errorFields(error) },
+        "cache read failed; reading PostgreSQL",
+      );
     }
     if (cached !== null) {
       this.metrics.cacheRequests.inc({ result: "hit" });
@@ -119,7 +126,8 @@ export class TestCatalog {
     } catch (error) {
       this.pendingDelete.add(test.id);
       this.log.warn(
-        { err: error, testId: test.id },
+        "cache-write-through",
+        { error: errorFields(error), testId: test.id },
         "cache write-through failed; will delete the key when the cache is back",
       );
     }

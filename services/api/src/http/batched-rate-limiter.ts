@@ -45,7 +45,8 @@ interface KeyState {
  * is counted in the store before it is answered, exactly as the unbatched limiter does. One instance is
  * therefore exact; N instances can together admit at most about N × budget more than max in a window
  * (what each counted before the others heard of it). A subject known to be over the limit is refused
- * locally: the shared count only grows within a window, so that refusal is always right.
+ * locally: within a window the shared count only grows, but for refunds (an idempotent replay is given
+ * its hit back), so that refusal is right or early by the refunds another instance made meanwhile.
  * Store down: a hit that needs the store fails open, as before; unsent hits of a failed sync are dropped.
  */
 export class BatchedRateLimiter implements Limiter {
@@ -75,6 +76,22 @@ export class BatchedRateLimiter implements Limiter {
 
   consumeLocally(rule: RateLimitRule, subject: string): RateDecision | undefined {
     return this.decideLocally(limitKey(this.keyPrefix, rule, subject), rule, this.now());
+  }
+
+  /**
+   * Takes back one hit: an unsent one if there is one (nothing to tell the store), else one already in the
+   * store (a DECR by INCRBY -1, best effort). The known count drops with it, so the subject is not refused
+   * locally for a hit that no longer counts.
+   */
+  refund(rule: RateLimitRule, subject: string): void {
+    const key = limitKey(this.keyPrefix, rule, subject);
+    const state = this.current(key, this.now());
+    if (state && state.pending > 0) {
+      state.pending -= 1;
+      return;
+    }
+    if (state) state.shared = Math.max(0, state.shared - 1);
+    this.store.hit(key, rule.windowMs, -1).catch(() => undefined);
   }
 
   /** Sends every subject's unsent hits (one INCRBY each) and reads back the shared counts; drops ended windows. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { JwtError, type Principal, type TokenVerifier } from "../auth/jwt";
+import { errorFields, type RateLimitedLog } from "./log-limiter";
 import type { Metrics } from "./metrics";
 import { HttpProblem } from "./problem";
 import { rateLimitHeaders, type Limiter, type RateLimitRule } from "./rate-limit";
@@ -7,6 +8,19 @@ import { rateLimitHeaders, type Limiter, type RateLimitRule } from "./rate-limit
 declare module "fastify" {
   interface FastifyRequest {
     principal?: Principal;
+    /** A replayable route's 429, left for the route to send unless the request is a replay (see replayable). */
+    writeLimitRefusal?: HttpProblem;
+    /** On a replayable route: gives back the per-user write hit the guard counted (the request was a replay). */
+    refundWriteLimit?: () => void;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route answers idempotent replays (a repeat of a stored submission, same Idempotency-Key): they
+     * do not count against the per-user write limit, so the guard leaves a 429 to the route
+     * (request.writeLimitRefusal), which sends it only if the request is not a replay, and gives a
+     * replay's hit back (refundWriteLimit).
+     */
+    replayable?: boolean;
   }
 }
 
@@ -18,6 +32,8 @@ export interface GuardDeps {
   readonly metrics: Metrics;
   readonly userWriteRule: RateLimitRule;
   readonly warnFailOpen: (scope: string) => void;
+  /** Where an unreachable JWKS endpoint is logged, once per interval. */
+  readonly dependencyLog: RateLimitedLog;
 }
 
 /**
@@ -41,7 +57,7 @@ export function requireUser(deps: GuardDeps, role?: string): onRequestAsyncHookH
         });
       }
       // The JWKS endpoint is unreachable: not the client's fault, and retrying later may work.
-      request.log.error({ err: error }, "token keys unavailable");
+      deps.dependencyLog.error("jwks", { error: errorFields(error) }, "token keys unavailable: answered 503");
       throw new HttpProblem(503, "auth-unavailable", "Service Unavailable", "Token keys are unavailable.", {
         "retry-after": "5",
       });
@@ -52,18 +68,27 @@ export function requireUser(deps: GuardDeps, role?: string): onRequestAsyncHookH
     if (request.method === "POST" || request.method === "PUT") {
       const decision = await deps.limiter.consume(deps.userWriteRule, request.principal.userId);
       if (decision.failedOpen) deps.warnFailOpen("user");
+      else if (request.routeOptions.config.replayable === true) {
+        const userId = request.principal.userId;
+        request.refundWriteLimit = () => deps.limiter.refund(deps.userWriteRule, userId);
+      }
       const current = Number(reply.getHeader("x-ratelimit-remaining") ?? Infinity);
       // Report whichever limit is closer to running out.
       if (!decision.failedOpen && decision.remaining <= current) reply.headers(rateLimitHeaders(decision));
       if (!decision.allowed) {
-        deps.metrics.rateLimited.inc({ scope: "user" });
-        throw new HttpProblem(
+        const refusal = new HttpProblem(
           429,
           "rate-limited",
           "Too Many Requests",
           `At most ${decision.limit} writes per ${deps.userWriteRule.windowMs / 1000} s per user; retry after ${decision.resetSeconds} s.`,
           rateLimitHeaders(decision),
         );
+        if (request.routeOptions.config.replayable === true) {
+          request.writeLimitRefusal = refusal;
+          return;
+        }
+        deps.metrics.rateLimited.inc({ scope: "user" });
+        throw refusal;
       }
     }
   };

@@ -18,6 +18,12 @@ export class Metrics {
   readonly rateLimited: Counter<"scope">;
   readonly rateLimitFailOpen: Counter<"scope">;
   readonly dependencyErrors: Counter<"dependency">;
+  readonly writeRetries: Counter<"failure">;
+  readonly breakerTransitions: Counter<"to">;
+  readonly breakerRejections: Counter;
+  private readonly breakerGauge: Gauge<"state">;
+  /** Where cache_pending_invalidations reads its value (set by the TestCatalog). */
+  private pendingInvalidations: () => number = () => 0;
   /** Request counts not yet handed to prom-client (done when /metrics is read). */
   private readonly pendingRequests = new Map<string, PendingCount>();
 
@@ -78,6 +84,38 @@ export class Metrics {
       labelNames: ["dependency"],
       registers,
     });
+    this.writeRetries = new Counter({
+      name: "db_write_retries_total",
+      help: "Attempt writes tried again (same ids) because the database gave no answer, by failure class.",
+      labelNames: ["failure"],
+      registers,
+    });
+    this.breakerGauge = new Gauge({
+      name: "cache_breaker_state",
+      help: "The Redis circuit breaker's state: 1 for the current one of closed, open, half-open.",
+      labelNames: ["state"],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: "cache_breaker_transitions_total",
+      help: "Changes of the Redis circuit breaker's state, by the state entered.",
+      labelNames: ["to"],
+      registers,
+    });
+    this.breakerRejections = new Counter({
+      name: "cache_breaker_rejections_total",
+      help: "Cache calls refused at once because the Redis circuit breaker was open.",
+      registers,
+    });
+    const pendingInvalidations = () => this.pendingInvalidations();
+    new Gauge({
+      name: "cache_pending_invalidations",
+      help: "Cache keys updated while Redis was unreachable and not yet deleted there (retried every second); above 0 for long, Redis may still serve stale values once back.",
+      registers,
+      collect() {
+        this.set(pendingInvalidations());
+      },
+    });
     // Reader pools carry the replica's number (1-based, DB_READER_HOST order); the writer has no replica label.
     const poolLabels = (s: PoolStats) =>
       s.replica === undefined ? { pool: s.pool } : { pool: s.pool, replica: String(s.replica) };
@@ -110,6 +148,16 @@ export class Metrics {
       },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Names what cache_pending_invalidations reports (the catalog's queue of keys to delete). */
+  watchPendingInvalidations(count: () => number): void {
+    this.pendingInvalidations = count;
+  }
+
+  /** Shows the breaker's current state (1) and the others (0). */
+  breakerState(state: "closed" | "open" | "half-open"): void {
+    for (const s of ["closed", "open", "half-open"]) this.breakerGauge.set({ state: s }, s === state ? 1 : 0);
   }
 
   /** One finished request: its count, its latency, and an error count for 4xx/5xx. */

@@ -21,6 +21,8 @@ export interface Limiter {
   consume(rule: RateLimitRule, subject: string): Promise<RateDecision>;
   /** The decision when it needs no I/O (counted locally), else undefined and nothing counted: call consume. */
   consumeLocally?(rule: RateLimitRule, subject: string): RateDecision | undefined;
+  /** Takes back one hit consume counted (a request that turned out not to count: an idempotent replay). */
+  refund(rule: RateLimitRule, subject: string): void;
 }
 
 /** The store key of a rule's counter for one subject: shared by both limiters, so they count together. */
@@ -68,6 +70,11 @@ export class RateLimiter implements Limiter {
     } catch {
       return failOpen(rule);
     }
+  }
+
+  refund(rule: RateLimitRule, subject: string): void {
+    // Best effort: a store that is down now loses the refund, as it lost nothing by failing open.
+    this.store.hit(limitKey(this.keyPrefix, rule, subject), rule.windowMs, -1).catch(() => undefined);
   }
 }
 

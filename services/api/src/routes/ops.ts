@@ -1,6 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context";
 import { HEALTH_PATH, METRICS_PATH, READY_PATH } from "../contract";
+import { sendProblem } from "../http/problem";
+
+const SHUTTING_DOWN = "Shutting down: finishing in-flight requests; send new ones to another instance.";
 
 interface Check {
   status: "ok" | "unavailable";
@@ -55,7 +58,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     {
       schema: {
         response: {
-          "2xx": {
+          200: {
             type: "object",
             properties: {
               status: { type: "string" },
@@ -65,18 +68,41 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (ctx.isShuttingDown()) {
+        // Draining: no dependency checks, just "take me out of rotation".
+        return sendProblem(
+          request,
+          reply,
+          503,
+          "not-ready",
+          "Service Unavailable",
+          SHUTTING_DOWN,
+          undefined,
+          {
+            readiness: "shutting-down",
+          },
+        );
+      }
       const [database, cache] = await Promise.all([
         check(() => ctx.db.ping()),
         check(() => ctx.cache.ping()),
       ]);
-      const shuttingDown = ctx.isShuttingDown();
-      const ready = database.status === "ok" && cache.status === "ok" && !shuttingDown;
-      // Sent as problem-free JSON with 503: a load balancer reads the status, a human reads the details.
-      return reply.code(ready ? 200 : 503).send({
-        status: shuttingDown ? "shutting-down" : ready ? "ready" : "unavailable",
-        checks: { database, cache },
-      });
+      if (database.status === "ok" && cache.status === "ok") {
+        return reply.code(200).send({ status: "ready", checks: { database, cache } });
+      }
+      // A load balancer reads the status code; a human reads which dependency failed.
+      const down = [database.status !== "ok" && "database", cache.status !== "ok" && "cache"].filter(Boolean);
+      return sendProblem(
+        request,
+        reply,
+        503,
+        "not-ready",
+        "Service Unavailable",
+        `Not ready: ${down.join(" and ")} unavailable.`,
+        undefined,
+        { readiness: "unavailable", checks: { database, cache } },
+      );
     },
   );
 

@@ -1,7 +1,27 @@
 import { problemSchema } from "../http/problem";
 
-/** JSON schemas for every route: request validation (unknown fields rejected) and response serialization. */
-export const uuidPattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+/**
+ * JSON schemas for every route: request validation (unknown fields rejected, no type coercion) and
+ * response serialization. Path, query and header values are strings: their schemas are patterns.
+ */
+/** A UUID in either case (RFC 9562 says they are case-insensitive); routes lower-case it (canonicalUuid). */
+export const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/** The one spelling of a UUID used for cache keys and comparisons. */
+export function canonicalUuid(id: string): string {
+  return id.toLowerCase();
+}
+
+const UUID = new RegExp(uuidPattern);
+
+/**
+ * An Idempotency-Key as stored: a UUID (what clients are told to send) in lower case, so the same
+ * submission sent again with its key in another case is a replay, not a second attempt; any other key
+ * exactly as sent (it is opaque, and "abc" and "ABC" may be two submissions).
+ */
+export function canonicalIdempotencyKey(key: string): string {
+  return UUID.test(key) ? key.toLowerCase() : key;
+}
 
 export const testIdParams = {
   type: "object",
@@ -134,7 +154,8 @@ export const attemptListQuery = {
   type: "object",
   additionalProperties: false,
   properties: {
-    limit: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+    // 1 to 100, as digits (a query string holds text; nothing is coerced).
+    limit: { type: "string", pattern: "^(100|[1-9][0-9]?)$" },
     cursor: { type: "string", minLength: 1, maxLength: 200 },
   },
 } as const;

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
  * asked, so drain-on-SIGTERM can be tested with a request really in flight.
  */
 export async function testHookRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: { ms: number } }>(
+  app.get<{ Querystring: { ms: string } }>(
     "/__test/slow",
     {
       schema: {
@@ -13,13 +13,16 @@ export async function testHookRoutes(app: FastifyInstance): Promise<void> {
           type: "object",
           additionalProperties: false,
           required: ["ms"],
-          properties: { ms: { type: "integer", minimum: 0, maximum: 60_000 } },
+          properties: { ms: { type: "string", pattern: "^[0-9]{1,5}$" } },
         },
       },
     },
     async (request) => {
-      await new Promise((resolve) => setTimeout(resolve, request.query.ms));
-      return { waitedMs: request.query.ms };
+      const ms = Number(request.query.ms);
+      // Tests wait for this line to know the request is in flight before they send a signal.
+      request.log.info({ ms }, "test hook: slow request started");
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { waitedMs: ms };
     },
   );
 }

@@ -3,8 +3,18 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { AppContext } from "../app-context";
 import { insertTest, updateTest, type TestInput, type TestRecord } from "../domain/repository";
 import { validateQuestions } from "../domain/scoring";
-import { HttpProblem } from "../http/problem";
-import { adminTestResponse, errorResponses, publicTestResponse, testBody, testIdParams } from "./schemas";
+import { runWrite, WriteOutcomeUnknown } from "../domain/write-outcome";
+import { HttpProblem, sendOutcomeUnknown } from "../http/problem";
+
+const testPath = (id: string) => `/v1/tests/${id}`;
+import {
+  canonicalUuid,
+  adminTestResponse,
+  errorResponses,
+  publicTestResponse,
+  testBody,
+  testIdParams,
+} from "./schemas";
 
 function checkQuestions(input: TestInput): void {
   const problems = validateQuestions(input.questions);
@@ -29,9 +39,22 @@ export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (request, reply) => {
       checkQuestions(request.body);
-      const test = await insertTest(ctx.db.writer, randomUUID(), request.body, request.principal!.userId);
+      const id = randomUUID();
+      let test: TestRecord;
+      try {
+        test = await runWrite(() => insertTest(ctx.db.writer, id, request.body, request.principal!.userId));
+      } catch (error) {
+        if (!(error instanceof WriteOutcomeUnknown)) throw error;
+        // The id was chosen here, so whether it was stored can be checked.
+        return sendOutcomeUnknown(
+          request,
+          reply,
+          `The database did not confirm this write in time: the test may or may not have been created. GET ${testPath(id)}: 200 means it was; 404 means it was not (create it again).`,
+          testPath(id),
+        );
+      }
       await ctx.catalog.written(test);
-      return reply.code(201).header("location", `/v1/tests/${test.id}`).send(test);
+      return reply.code(201).header("location", testPath(test.id)).send(test);
     },
   );
 
@@ -39,9 +62,10 @@ export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise
     "/v1/tests/:id",
     { schema: { params: testIdParams, response: { 200: publicTestResponse, ...errorResponses } } },
     async (request, reply) => {
-      const { test, cache } = await ctx.catalog.get(request.params.id);
+      const id = canonicalUuid(request.params.id);
+      const { test, cache } = await ctx.catalog.get(id);
       reply.header("x-cache", cache);
-      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${request.params.id}.`);
+      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${id}.`);
       let body = publicBodies.get(test);
       if (body === undefined) {
         // reply.serialize applies the 200 response schema: `answer` is dropped exactly as for an object.
@@ -62,12 +86,24 @@ export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise
         response: { 200: adminTestResponse, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const id = canonicalUuid(request.params.id);
       checkQuestions(request.body);
-      const test = await updateTest(ctx.db.writer, request.params.id, request.body);
-      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${request.params.id}.`);
+      let test: TestRecord | undefined;
+      try {
+        test = await runWrite(() => updateTest(ctx.db.writer, id, request.body));
+      } catch (error) {
+        if (!(error instanceof WriteOutcomeUnknown)) throw error;
+        return sendOutcomeUnknown(
+          request,
+          reply,
+          `The database did not confirm this update in time: it may or may not have been applied. GET ${testPath(id)} to see the stored version, or send the same PUT again (it is idempotent).`,
+          testPath(id),
+        );
+      }
+      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${id}.`);
       await ctx.catalog.written(test);
-      return test;
+      return reply.send(test);
     },
   );
 }
