@@ -18,10 +18,17 @@ export function resources(json: StackJson, type: string): [string, Record<string
   return Object.entries(json.resource?.[type] ?? {}) as [string, Record<string, any>][];
 }
 
-/** The one resource of a type; fails the test if there is not exactly one. */
-export function only(json: StackJson, type: string): Record<string, any> {
-  const all = resources(json, type);
-  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+/**
+ * The one resource of a type (of those whose address starts with `addressPrefix`, when given: "api_"
+ * for the API's service beside the queue workers' "worker_"); fails the test if there is not exactly one.
+ */
+export function only(json: StackJson, type: string, addressPrefix = ""): Record<string, any> {
+  const all = resources(json, type).filter(([address]) => address.startsWith(addressPrefix));
+  if (all.length !== 1) {
+    throw new Error(
+      `expected exactly one ${type}${addressPrefix && ` at ${addressPrefix}*`}, found ${all.length}`,
+    );
+  }
   return all[0][1];
 }
 

@@ -39,6 +39,11 @@ function manifestNames(m: OpsManifest): string[] {
       ...r.loadBalancer.targetGroups,
     );
     if (r.backup) names.push(r.backup.vaultName, ...(r.backup.planName ? [r.backup.planName] : []));
+    if (r.queue) {
+      names.push(r.queue.name, r.queue.deadLetterQueue.name);
+      const w = r.queue.workers;
+      names.push(...(w.kind === "ecs" ? [w.service, w.taskFamily] : [w.deployment, w.scaledObject]));
+    }
     names.push(r.alarms.regionUnhealthy, ...r.alarms.names);
   }
   names.push(...Object.values(m.global?.healthChecks ?? {}).map((c) => c.name));
@@ -145,6 +150,7 @@ describe.each(["staging", "production"])("the %s ops manifest", (env) => {
       "dns-failover.md",
       "game-day.md",
       "index.md",
+      "queue-backlog.md",
       "region-failback.md",
       "region-failover.md",
       "scale-out.md",
@@ -169,6 +175,7 @@ describe.each(["staging", "production"])("the %s ops manifest", (env) => {
         ...attr("aws_elasticache_replication_group", "replication_group_id"),
         ...attr("aws_ecs_cluster", "name"),
         ...attr("aws_ecs_service", "name"),
+        ...attr("aws_sqs_queue", "name"),
         ...attr("aws_lb", "name"),
         ...attr("aws_lb_target_group", "name"),
         ...attr("aws_backup_vault", "name"),

@@ -10,7 +10,7 @@ import { renderRunbooks } from "../../runbooks/runbooks";
 import { buildApp } from "../../stacks/app";
 import { buildManifest } from "../../manifest/builder";
 import { config } from "../helpers/config";
-import { loadFixture, unknownResourceNames } from "./helpers";
+import { unknownResourceNames } from "./helpers";
 
 const eksConfig = config("production", (env) => {
   env.environment = "production-eks";
@@ -26,7 +26,11 @@ const context = (code: string) => `kubectl --context skyline-production-eks-${co
 
 describe("runbooks of an EKS environment (manifest from buildManifest)", () => {
   it("renders the same runbooks as an ECS environment", () => {
-    expect(runbooks.map((r) => r.name)).toEqual(renderRunbooks(loadFixture("production")).map((r) => r.name));
+    const ecs = buildApp([config("production")], { outdir: mkdtempSync(join(tmpdir(), "skyline-ecs-rb-")) });
+    expect(runbooks.map((r) => r.name)).toEqual(
+      renderRunbooks(buildManifest(ecs.environments[0])).map((r) => r.name),
+    );
+    expect(runbooks.map((r) => r.name)).toContain("queue-backlog");
   });
 
   it("names only resources of the manifest", () => {

@@ -62,7 +62,7 @@ describe("buildApp", () => {
   it("names resources deterministically from the config", () => {
     const json = synthJson(environments[1].regional[1]);
     expect(only(json, "aws_ecs_cluster").name).toBe("skyline-production-euw1-cluster");
-    expect(only(json, "aws_ecs_service").name).toBe("skyline-production-euw1-api");
+    expect(only(json, "aws_ecs_service", "api_").name).toBe("skyline-production-euw1-api");
     expect(only(json, "aws_lb").name).toBe("skyline-production-euw1-alb");
   });
 
@@ -84,7 +84,7 @@ describe("buildApp", () => {
 
   it("pulls the image from the ECR replica in each region", () => {
     const dr = synthJson(environments[1].regional[2]);
-    const container = JSON.parse(only(dr, "aws_ecs_task_definition").container_definitions)[0];
+    const container = JSON.parse(only(dr, "aws_ecs_task_definition", "api_").container_definitions)[0];
     expect(container.image).toBe("222222222222.dkr.ecr.ap-south-1.amazonaws.com/skyline-api:0.1.0");
   });
 

@@ -312,7 +312,8 @@ describe("ECS and EKS environments side by side", () => {
     it("creates no ECS service, but keeps the ALB with its ip target group on the API port", () => {
       for (const type of ["aws_ecs_cluster", "aws_ecs_service", "aws_ecs_task_definition"]) {
         expect(resources(eksRegional, type)).toHaveLength(0);
-        expect(resources(ecsRegional, type)).toHaveLength(1);
+        // The ECS environment's API service, and its queue workers beside it on the same cluster.
+        expect(resources(ecsRegional, type)).toHaveLength(type === "aws_ecs_cluster" ? 1 : 2);
       }
       expect(eksProduction.regional[0].service).toBeUndefined();
       expect(only(eksRegional, "aws_lb_target_group")).toMatchObject({
@@ -469,7 +470,7 @@ describe("ECS and EKS environments side by side", () => {
     });
 
     it("binds the workload's service account to the cluster stack's IRSA role by its deterministic ARN", () => {
-      const sa = only(primary, "kubernetes_service_account_v1");
+      const sa = only(primary, "kubernetes_service_account_v1", "api_");
       expect(sa.metadata.name).toBe("skyline-api");
       expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
         `arn:aws:iam::222222222222:role/${apiPodRoleName(eksProduction.config, "us-east-1")}`,
@@ -477,19 +478,19 @@ describe("ECS and EKS environments side by side", () => {
     });
 
     it("runs the environment's image from the region's registry replica", () => {
-      const container = only(dr, "kubernetes_deployment_v1").spec.template.spec.container[0];
+      const container = only(dr, "kubernetes_deployment_v1", "api_").spec.template.spec.container[0];
       expect(container.image).toBe("222222222222.dkr.ecr.ap-south-1.amazonaws.com/skyline-api-eks:0.1.0");
     });
 
     it("gives the pods the same variables as the ECS task, the secret ones only by reference", () => {
       const ecs = synthed.get("skyline-production-us-east-1")!;
-      const task = only(ecs, "aws_ecs_task_definition");
+      const task = only(ecs, "aws_ecs_task_definition", "api_");
       const definition = JSON.parse(task.container_definitions)[0];
       const ecsNames = [
         ...definition.environment.map((e: any) => e.name),
         ...definition.secrets.map((s: any) => s.name),
       ].sort();
-      const env = only(primary, "kubernetes_deployment_v1").spec.template.spec.container[0].env;
+      const env = only(primary, "kubernetes_deployment_v1", "api_").spec.template.spec.container[0].env;
       expect(env.map((e: any) => e.name).sort()).toEqual(ecsNames);
       const secretNames = definition.secrets.map((s: any) => s.name).sort();
       expect(
@@ -505,7 +506,7 @@ describe("ECS and EKS environments side by side", () => {
 
     it("reads the writer through the proxy in the primary and the replica itself in a DR region", () => {
       const host = (json: StackJson) =>
-        only(json, "kubernetes_deployment_v1").spec.template.spec.container[0].env.find(
+        only(json, "kubernetes_deployment_v1", "api_").spec.template.spec.container[0].env.find(
           (e: any) => e.name === "DB_HOST",
         ).value;
       expect(host(primary)).toBe("${data.aws_db_proxy.database-proxy.endpoint}");
@@ -518,7 +519,7 @@ describe("ECS and EKS environments side by side", () => {
     it("reads the in-region replicas with their own login in the primary, the writer in a DR region", () => {
       const env = (json: StackJson) =>
         Object.fromEntries(
-          only(json, "kubernetes_deployment_v1")
+          only(json, "kubernetes_deployment_v1", "api_")
             .spec.template.spec.container[0].env.filter((e: any) => e.value !== undefined)
             .map((e: any) => [e.name, e.value]),
         );
@@ -575,8 +576,12 @@ describe("ECS and EKS environments side by side", () => {
       );
       const json = synthJson(built.environments[0].kubernetes![0]);
       const kinds = resources(json, "kubernetes_manifest").map(([, m]) => m.manifest.kind);
-      expect(kinds).toEqual(["TargetGroupBinding"]);
-      const env = only(json, "kubernetes_deployment_v1").spec.template.spec.container[0].env;
+      // The API's binding to its target group; the rest are the queue workers' KEDA scaling.
+      expect(kinds).toContain("TargetGroupBinding");
+      expect(
+        kinds.filter((k) => k !== "TargetGroupBinding" && !/^(ScaledObject|TriggerAuthentication)$/.test(k)),
+      ).toEqual([]);
+      const env = only(json, "kubernetes_deployment_v1", "api_").spec.template.spec.container[0].env;
       expect(env.find((e: any) => e.name === "JWT_SECRET").value_from.secret_key_ref).toEqual({
         name: "skyline-api-secrets",
         key: "JWT_SECRET",
@@ -596,7 +601,7 @@ describe("ECS and EKS environments side by side", () => {
         targetGroupARN: "${data.aws_lb_target_group.api-target-group.arn}",
         targetType: "ip",
       });
-      expect(only(primary, "kubernetes_service_v1").spec.port[0].target_port).toBe("http");
+      expect(only(primary, "kubernetes_service_v1", "api_").spec.port[0].target_port).toBe("http");
     });
 
     it("takes replica bounds from the config, starting at the minimum", () => {
@@ -607,8 +612,8 @@ describe("ECS and EKS environments side by side", () => {
         },
       );
       const json = synthJson(built.environments[0].kubernetes![0]);
-      expect(only(json, "kubernetes_deployment_v1").spec.replicas).toBe("2");
-      const hpa = only(json, "kubernetes_horizontal_pod_autoscaler_v2").spec;
+      expect(only(json, "kubernetes_deployment_v1", "api_").spec.replicas).toBe("2");
+      const hpa = only(json, "kubernetes_horizontal_pod_autoscaler_v2", "api_").spec;
       expect([hpa.min_replicas, hpa.max_replicas]).toEqual([2, 6]);
     });
   });
@@ -671,9 +676,9 @@ describe("synthesize(): guardrails, manifest and runbooks for both compute choic
     );
     const entry = m.regions["us-east-1"].kubernetes!;
     expect(only(cluster, "aws_eks_cluster").name).toBe(entry.cluster);
-    expect(only(k8s, "kubernetes_deployment_v1").metadata.name).toBe(entry.deployment);
+    expect(only(k8s, "kubernetes_deployment_v1", "api_").metadata.name).toBe(entry.deployment);
     expect(only(k8s, "kubernetes_namespace_v1").metadata.name).toBe(entry.namespace);
-    const hpa = only(k8s, "kubernetes_horizontal_pod_autoscaler_v2");
+    const hpa = only(k8s, "kubernetes_horizontal_pod_autoscaler_v2", "api_");
     expect([hpa.metadata.name, hpa.spec.min_replicas, hpa.spec.max_replicas]).toEqual([
       entry.horizontalPodAutoscaler,
       entry.minReplicas,

@@ -15,7 +15,7 @@ const [primary, euw1, aps1] = environments[1].regional.map(synthJson);
 const byIdentifier = (json: StackJson) =>
   Object.fromEntries(resources(json, "aws_db_instance").map(([, i]) => [i.identifier, i]));
 const container = (json: StackJson) =>
-  JSON.parse(only(json, "aws_ecs_task_definition").container_definitions)[0];
+  JSON.parse(only(json, "aws_ecs_task_definition", "api_").container_definitions)[0];
 const env = (json: StackJson) =>
   Object.fromEntries(container(json).environment.map((e: any) => [e.name, e.value]));
 const taskPolicies = (json: StackJson) =>
@@ -214,6 +214,8 @@ describe("data tier: wiring into the task definition", () => {
       "connect-skyline-production-use1-db-replicas",
       "decrypt-data-secrets",
       "read-data-secrets",
+      // The asynchronous submissions (the queue tier, on by default).
+      "send-skyline-production-use1-submissions",
     ]);
     expect(policies["connect-skyline-production-use1-db-replicas"]).toEqual([
       {
@@ -263,21 +265,24 @@ describe("data tier: wiring into the task definition", () => {
     expect(read.Resource).toEqual(expect.arrayContaining([expect.stringMatching(/data_cache-auth/)]));
   });
 
-  it("opens 5432 to the proxy and database and 6379 to the cache, from the service only", () => {
+  it("opens 5432 to the proxy and database and 6379 to the cache, from the API and its queue workers only", () => {
     const ingress = resources(primary, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
     const into = (sg: RegExp) => ingress.filter((r) => sg.test(r.security_group_id));
     expect(into(/data_database_sg/).map((r) => [r.from_port, r.referenced_security_group_id])).toEqual(
       expect.arrayContaining([
         [5432, expect.stringMatching(/data_database_proxy_sg/)],
         [5432, expect.stringMatching(/api_sg/)],
+        [5432, expect.stringMatching(/worker_sg/)],
       ]),
     );
-    expect(into(/data_database_sg/)).toHaveLength(2);
+    expect(into(/data_database_sg/)).toHaveLength(3);
     expect(into(/data_database_proxy_sg/).map((r) => [r.from_port, r.referenced_security_group_id])).toEqual([
       [5432, expect.stringMatching(/api_sg/)],
+      [5432, expect.stringMatching(/worker_sg/)],
     ]);
     expect(into(/data_cache_sg/).map((r) => [r.from_port, r.referenced_security_group_id])).toEqual([
       [6379, expect.stringMatching(/api_sg/)],
+      [6379, expect.stringMatching(/worker_sg/)],
     ]);
     expect(ingress.filter((r) => /data_/.test(r.security_group_id)).every((r) => !r.cidr_ipv4)).toBe(true);
   });

@@ -36,7 +36,7 @@ describe("deployment strategy per environment", () => {
     for (const region of ["us-east-1", "eu-west-1", "ap-south-1"]) {
       const json = stack(`skyline-production-${region}`);
       const code = { "us-east-1": "use1", "eu-west-1": "euw1", "ap-south-1": "aps1" }[region];
-      const service = only(json, "aws_ecs_service");
+      const service = only(json, "aws_ecs_service", "api_");
       expect(service.deployment_configuration).toEqual({
         strategy: "CANARY",
         bake_time_in_minutes: "15",
@@ -80,7 +80,7 @@ describe("deployment strategy per environment", () => {
 
   it("staging: a rolling update on one target group, one production rule, the circuit breaker and alarm rollback", () => {
     const json = stack("skyline-staging-us-east-1");
-    const service = only(json, "aws_ecs_service");
+    const service = only(json, "aws_ecs_service", "api_");
     expect(service.deployment_configuration).toEqual({ strategy: "ROLLING" });
     expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
     expect(service.alarms.rollback).toBe(true);
@@ -94,7 +94,7 @@ describe("deployment strategy per environment", () => {
   });
 
   it("a non-production environment may choose LINEAR: steps of 20 % every 5 minutes and a 5-minute bake", () => {
-    const service = only(stack("skyline-staging-linear-us-east-1"), "aws_ecs_service");
+    const service = only(stack("skyline-staging-linear-us-east-1"), "aws_ecs_service", "api_");
     expect(service.deployment_configuration).toEqual({
       strategy: "LINEAR",
       bake_time_in_minutes: "5",
@@ -112,7 +112,11 @@ describe("deployment strategy per environment", () => {
         .map(([, l]) => l.port)
         .sort(),
     ).toEqual([443, 80]);
-    const deployment = only(stack("skyline-production-eks-us-east-1-k8s"), "kubernetes_deployment_v1");
+    const deployment = only(
+      stack("skyline-production-eks-us-east-1-k8s"),
+      "kubernetes_deployment_v1",
+      "api_",
+    );
     expect(deployment.spec.strategy).toEqual({
       type: "RollingUpdate",
       rolling_update: { max_surge: "3", max_unavailable: "1" },

@@ -46,7 +46,7 @@ describe("staging drill region", () => {
     expect(only(dr, "aws_db_instance").replicate_source_db).toBe(
       "arn:aws:rds:us-east-1:111111111111:db:skyline-staging-use1-db",
     );
-    expect(only(dr, "aws_appautoscaling_target").min_capacity).toBe(1);
+    expect(only(dr, "aws_appautoscaling_target", "api_").min_capacity).toBe(1);
     expect(resources(dr, "aws_elasticache_global_replication_group")).toHaveLength(0);
     const manifest = buildManifest(stacks);
     expect(manifest.tier).toBe("non-production");

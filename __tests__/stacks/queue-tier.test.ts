@@ -119,9 +119,17 @@ describe("the queue tier in the regional stacks (compute ecs)", () => {
     expect(workerSgIngress).toEqual([]);
   });
 
-  it("is off unless the config turns it on, and staging gets one to four workers", () => {
-    const off = buildApp([config("staging")], { outdir: mkdtempSync(join(tmpdir(), "skyline-queue-")) });
-    expect(resources(synthJson(off.environments[0].regional[0]), "aws_sqs_queue")).toEqual([]);
+  it("is on by default, off when the config turns it off, and staging gets one to four workers", () => {
+    const build = (c: ReturnType<typeof config>) =>
+      synthJson(
+        buildApp([c], { outdir: mkdtempSync(join(tmpdir(), "skyline-queue-")) }).environments[0].regional[0],
+      );
+    expect(resources(build(config("staging")), "aws_sqs_queue")).toHaveLength(2);
+    const off = build(config("staging", (e) => (e.queue = { enabled: false })));
+    expect(resources(off, "aws_sqs_queue")).toEqual([]);
+    expect(resources(off, "aws_ecs_service").map(([address]) => address)).toEqual([
+      expect.stringMatching(/^api_/),
+    ]);
     expect(resolveQueue(withQueue("staging")).worker).toMatchObject({ minTasks: 1, maxTasks: 4 });
   });
 });

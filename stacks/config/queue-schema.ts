@@ -9,10 +9,10 @@ import { FARGATE_CPU_UNITS, fargateMemoryOptions } from "./fargate-sizes";
 export const queueConfigSchema = z
   .object({
     /**
-     * The queue tier (queue, dead-letter queue, worker service, alarms). @default false until the
-     * reference API ships its worker (services/api `dist/worker.js`); then on in every environment
+     * The queue tier (queue, dead-letter queue, worker service, alarms); the reference API's worker
+     * (services/api `dist/worker.js`) consumes it. @default true
      */
-    enabled: z.boolean().default(false),
+    enabled: z.boolean().default(true),
     /** Receives before a message moves to the dead-letter queue. @default 5 */
     maxReceiveCount: z.number().int().min(1).max(1000).default(5),
     /** How long an unprocessed message is kept, in days (SQS: 1 minute to 14 days). @default 4 */

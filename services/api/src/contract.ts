@@ -87,6 +87,8 @@ export const PLAIN_ENV_VARS = [
   ENV.JWT_ISSUER,
   ENV.JWT_AUDIENCE,
   ENV.JWT_JWKS_URL,
+  // Where asynchronous submissions go (the queue tier); without it every submission is synchronous.
+  ENV.QUEUE_URL,
 ] as const;
 
 /** Plain variables the service can run without (everything else in PLAIN_ENV_VARS has a default or is optional). */
@@ -96,6 +98,7 @@ export const OPTIONAL_PLAIN_ENV_VARS = [
   ENV.JWT_ISSUER,
   ENV.JWT_AUDIENCE,
   ENV.JWT_JWKS_URL,
+  ENV.QUEUE_URL,
 ] as const;
 
 /** Secrets ECS injects from Secrets Manager; never plain environment in AWS. */
