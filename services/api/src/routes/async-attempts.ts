@@ -4,7 +4,7 @@ import type { AttemptRecord } from "../domain/repository";
 import type { SubmittedAnswer } from "../domain/scoring";
 import { HttpProblem } from "../http/problem";
 import { asyncAttemptId, encodeSubmission, isAsyncAttemptIdOf } from "../queue/submission";
-import { canonicalUuid, errorResponses, testIdParams } from "./schemas";
+import { attemptResponse, canonicalUuid, errorResponses, testIdParams } from "./schemas";
 
 /** Seconds a client should wait before asking again about a pending attempt. */
 const PENDING_RETRY_AFTER = "1";
@@ -62,27 +62,12 @@ export async function enqueueAttempt(
     .send(JSON.stringify({ id, status: "pending", testId: submission.testId }));
 }
 
+/** An attempt as GET /v1/attempts/:id answers it: the stored fields, when stored, and its status. */
 const attemptStatusResponse = {
   type: "object",
   properties: {
-    id: { type: "string" },
+    ...attemptResponse.properties,
     status: { type: "string", enum: ["pending", "scored", "failed"] },
-    testId: { type: "string" },
-    testVersion: { type: "integer" },
-    score: { type: "integer" },
-    maxScore: { type: "integer" },
-    answers: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          questionId: { type: "string" },
-          choice: { type: "integer" },
-          correct: { type: "boolean" },
-        },
-      },
-    },
-    createdAt: { type: "string" },
     reason: { type: "string" },
   },
 } as const;
