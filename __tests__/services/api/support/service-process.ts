@@ -58,11 +58,24 @@ export function parseLines(
 }
 
 /** Starts the service from source with tsx (no build) and waits for its "listening" line. */
-export async function startService(
+export function startService(
   extraEnv: Record<string, string | undefined>,
   timeoutMs = 45_000, // generous: a loaded two-core machine starts slowly; not a timing assertion
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
+  return startEntry("server", (line) => line.msg === "listening", extraEnv, timeoutMs);
+}
+
+/**
+ * Starts an entry point from source with tsx and resolves once `ready` matches a log line (which
+ * carries the port it serves on); rejects if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startEntry(
+  entry: keyof typeof ENTRIES,
+  ready: (line: Record<string, unknown>) => boolean,
+  extraEnv: Record<string, string | undefined>,
+  timeoutMs: number,
+): Promise<RunningService> {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRIES[entry]], {
     cwd: API_DIR,
     env: baseEnv(extraEnv),
     stdio: ["ignore", "pipe", "pipe"],
@@ -77,12 +90,12 @@ export async function startService(
 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
-      // Never leave a half-started service behind: it would hold CPU the other suites need.
+      // Never leave a half-started process behind: it would hold CPU the other suites need.
       child.kill("SIGKILL");
-      reject(new Error(`service did not start in ${timeoutMs} ms:\n${raw.join("\n")}`));
+      reject(new Error(`${entry} did not start in ${timeoutMs} ms:\n${raw.join("\n")}`));
     }, timeoutMs);
     const poll = setInterval(() => {
-      const line = logs.find((l) => l.msg === "listening");
+      const line = logs.find(ready);
       if (line) {
         clearInterval(poll);
         clearTimeout(timer);
@@ -92,7 +105,7 @@ export async function startService(
     void exited.then((code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before listening:\n${raw.join("\n")}`));
+      reject(new Error(`${entry} exited with ${code} before it was ready:\n${raw.join("\n")}`));
     });
   });
 
