@@ -196,6 +196,7 @@ function regionEntry(stack: RegionalStack) {
 function deploymentEntry(stack: RegionalStack) {
   const resolved = resolveDeployment(stack.config);
   const alarms = stack.service!.service.alarmsInput?.alarmNames ?? [];
+  const gate = stack.service!.releaseGate;
   return {
     strategy: resolved.strategy,
     bakeTimeMinutes: resolved.bakeTimeMinutes,
@@ -210,6 +211,16 @@ function deploymentEntry(stack: RegionalStack) {
           testListener: {
             port: resolved.testListener.port,
             allowedCidrs: [...resolved.testListener.allowedCidrs],
+          },
+        }
+      : {}),
+    ...(gate
+      ? {
+          releaseGate: {
+            functionName: gate.functionName,
+            lifecycleStage: gate.stage,
+            verdictParameter: gate.verdictParameter,
+            waitMinutes: gate.waitMinutes,
           },
         }
       : {}),

@@ -189,6 +189,26 @@ export const deploymentSchema = z
       })
       .optional()
       .describe("Where green answers before the switch (every strategy but ROLLING)."),
+    releaseGate: z
+      .object({
+        functionName: resourceName.max(64).describe("Lambda function ECS calls as the lifecycle hook."),
+        lifecycleStage: z
+          .literal("POST_TEST_TRAFFIC_SHIFT")
+          .describe("Where the gate holds a release: green on the test listener, production all on blue."),
+        verdictParameter: z
+          .string()
+          .regex(/^\/[A-Za-z0-9_.\-/]+$/, "must be an SSM parameter path such as /<name>/api/release-verdict")
+          .describe(
+            "SSM parameter the pipeline (or an operator) writes: `<service deployment ARN> passed|failed`.",
+          ),
+        waitMinutes: positiveInt.describe(
+          "Minutes the gate waits for a verdict before it fails the release.",
+        ),
+      })
+      .optional()
+      .describe(
+        "The release gate (every strategy but ROLLING): ECS holds each release at POST_TEST_TRAFFIC_SHIFT until the verdict parameter names it passed (go on) or failed (roll back).",
+      ),
   })
   .describe("How the API service takes a release: `skyline deploy status` and `deploy rollback` read it.");
 

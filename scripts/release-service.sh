@@ -8,16 +8,21 @@
 # to releases (ECS alternates the target groups only for deployments started through UpdateService).
 #
 #  1. UpdateService to the family's newest revision: ECS starts green in the alternate target group.
-#  2. Wait until the deployment routes the test listener to green, then smoke-check green through
-#     the test listener (GET /ready and /health, TLS checked against the region's origin name).
-#     ECS runs no hook here, so with CANARY the check runs while the canary share holds; a failed
-#     check rolls back at once (skyline deploy rollback), before the rest of the traffic moves.
+#  2. Wait until ECS holds the deployment at POST_TEST_TRAFFIC_SHIFT: green answers on the test
+#     listener, every production request still goes to blue, and the release gate (a lifecycle hook,
+#     constructs/release-gate) keeps it there until this release has a verdict. Smoke-check green
+#     through the test listener (GET /ready and /health, TLS checked against the region's origin
+#     name), then record the verdict in the gate's SSM parameter (the manifest's
+#     service.deployment.releaseGate.verdictParameter): `<service deployment ARN> passed` lets ECS
+#     shift production traffic; `failed` makes ECS roll back before any user reached green (and the
+#     script fails). No verdict within the gate's wait also rolls back.
 #  3. Let the shift, the bake and the alarms decide: wait for SUCCESSFUL. ROLLBACK_* (an alarm
-#     fired, or the circuit breaker) fails this script, and the workflow stops the remaining regions.
+#     fired, the circuit breaker, or a failed verdict) fails this script, and the workflow stops the
+#     remaining regions.
 #
 # ROLLING: Terraform's apply already started the deployment; this waits for its outcome only.
 # Environment: SKYLINE (how to run the CLI, default `npx tsx cli/index.ts`), POLL_SECONDS (15),
-# DEADLINE_MINUTES (default: 45 + twice the bake), CURL (curl).
+# DEADLINE_MINUTES (default: 45 + the gate's wait + twice the bake), CURL (curl).
 set -euo pipefail
 
 manifest="${1:?usage: release-service.sh <manifest.json> <region>}"
@@ -46,9 +51,11 @@ family="$(field 'r.service.taskFamily')"
 strategy="$(field '(r.service.deployment || {}).strategy || "ROLLING"')"
 bake="$(field '(r.service.deployment || {}).bakeTimeMinutes || 0')"
 test_port="$(field '((r.service.deployment || {}).testListener || {}).port || ""')"
+verdict_parameter="$(field '((r.service.deployment || {}).releaseGate || {}).verdictParameter || ""')"
+gate_wait="$(field '((r.service.deployment || {}).releaseGate || {}).waitMinutes || 0')"
 alb="$(field 'r.loadBalancer.name')"
 origin_host="$(field 'r.regionCode + "." + (m.global ? m.global.apiRecordName : "")')"
-deadline=$(($(date +%s) + 60 * ${DEADLINE_MINUTES:-$((45 + 2 * bake))}))
+deadline=$(($(date +%s) + 60 * ${DEADLINE_MINUTES:-$((45 + gate_wait + 2 * bake))}))
 
 # Reads the region's deployments once (`skyline deploy status -o json`); `current <field>` answers
 # from that read.
@@ -77,15 +84,18 @@ if [ "$strategy" != "ROLLING" ]; then
   aws ecs update-service --region "$region" --cluster "$cluster" --service "$service" \
     --task-definition "$target" --query 'service.serviceName' --output text
 
-  # 2. Green behind the test listener: smoke-check it before the full switch.
+  # 2. Green behind the test listener, held there by the release gate: smoke-check it, then record
+  # the verdict that lets ECS go on (or roll back). Without a gate (a manifest from before it), the
+  # checks run as soon as the test listener reaches green.
+  if [ -n "$verdict_parameter" ]; then
+    held_stages="POST_TEST_TRAFFIC_SHIFT"
+  else
+    held_stages="TEST_TRAFFIC_SHIFT POST_TEST_TRAFFIC_SHIFT PRODUCTION_TRAFFIC_SHIFT POST_PRODUCTION_TRAFFIC_SHIFT BAKE_TIME"
+  fi
   alb_dns="$(aws elbv2 describe-load-balancers --region "$region" --names "$alb" \
     --query 'LoadBalancers[0].DNSName' --output text)"
   refresh
-  until [ "$(current taskDefinition)" = "$target" ] &&
-    case "$(current stage)" in
-      TEST_TRAFFIC_SHIFT | POST_TEST_TRAFFIC_SHIFT | PRODUCTION_TRAFFIC_SHIFT | POST_PRODUCTION_TRAFFIC_SHIFT | BAKE_TIME) true ;;
-      *) false ;;
-    esac; do
+  until [ "$(current taskDefinition)" = "$target" ] && [[ " $held_stages " == *" $(current stage) "* ]]; do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "::error::release: green never reached the test listener"; exit 1; }
     outcome="$(current outcome)"
     case "$outcome" in "rolled back" | "rollback failed" | "stopped")
@@ -94,6 +104,7 @@ if [ "$strategy" != "ROLLING" ]; then
     sleep "$poll"
     refresh
   done
+  deployment_arn="$(current arn)"
   smoke_ok=true
   for path in /ready /health; do
     url="https://$origin_host:$test_port$path"
@@ -102,9 +113,34 @@ if [ "$strategy" != "ROLLING" ]; then
     echo "smoke: $url (test listener, green) -> $code"
     [ "$code" = "200" ] || smoke_ok=false
   done
-  if [ "$smoke_ok" != true ]; then
-    echo "::error::release: green failed its smoke checks on the test listener; rolling back"
-    $skyline --manifest "$manifest" --region "$region" deploy rollback --yes
+  verdict=passed
+  [ "$smoke_ok" = true ] || verdict=failed
+  if [ -n "$verdict_parameter" ]; then
+    echo "release: verdict $verdict for $deployment_arn -> $verdict_parameter"
+    if ! aws ssm put-parameter --region "$region" --name "$verdict_parameter" --type String --overwrite \
+      --value "$deployment_arn $verdict" --query Version --output text; then
+      echo "::error::release: could not record the verdict in $verdict_parameter; rolling back"
+      $skyline --manifest "$manifest" --region "$region" deploy rollback --yes || true
+      exit 1
+    fi
+  fi
+  if [ "$verdict" != passed ]; then
+    if [ -n "$verdict_parameter" ]; then
+      # The gate answers FAILED on its next call and ECS rolls back; no user has reached green.
+      echo "::error::release: green failed its smoke checks on the test listener; the release gate rolls it back"
+      while :; do
+        refresh
+        case "$(current outcome)" in
+          "rolled back" | "rollback failed" | "stopped")
+            echo "release: the deployment in $region ended $(current outcome)"; break ;;
+        esac
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "::error::release: the rollback in $region did not settle before the deadline"; break; }
+        sleep "$poll"
+      done
+    else
+      echo "::error::release: green failed its smoke checks on the test listener; rolling back"
+      $skyline --manifest "$manifest" --region "$region" deploy rollback --yes
+    fi
     exit 1
   fi
 fi

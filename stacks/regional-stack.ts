@@ -169,6 +169,7 @@ export class RegionalStack extends SkylineStack {
         deployment: {
           strategy: deployment.strategy,
           bakeTimeMinutes: deployment.bakeTimeMinutes,
+          gateWaitMinutes: deployment.gateWaitMinutes,
           canary: deployment.canary,
           linear: deployment.linear,
           // What users feel: a release that raises either rolls back (named here, created below).

@@ -56,7 +56,17 @@ describe("FargateService deployments", () => {
     (_name, deployment, expected) => {
       const json = synth(deployment);
       const service = only(json, "aws_ecs_service");
-      expect(service.deployment_configuration).toEqual(expected);
+      // Every blue/green strategy is held by the release gate at POST_TEST_TRAFFIC_SHIFT.
+      expect(service.deployment_configuration).toEqual({
+        ...expected,
+        lifecycle_hook: [
+          {
+            hook_target_arn: expect.stringMatching(/^\$\{aws_lambda_function\.api_release-gate_function_/),
+            role_arn: expect.stringMatching(/^\$\{aws_iam_role\.api_release-gate_invoke-role_/),
+            lifecycle_stages: ["POST_TEST_TRAFFIC_SHIFT"],
+          },
+        ],
+      });
       expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
       expect(service.alarms).toEqual({ alarm_names: ALARMS, enable: true, rollback: true });
       expect(service.load_balancer).toEqual([
@@ -89,6 +99,7 @@ describe("FargateService deployments", () => {
       strategy: "CANARY",
       bake_time_in_minutes: "15",
       canary_configuration: { canary_percent: 10, canary_bake_time_in_minutes: "10" },
+      lifecycle_hook: [expect.objectContaining({ lifecycle_stages: ["POST_TEST_TRAFFIC_SHIFT"] })],
     });
   });
 

@@ -45,6 +45,7 @@ describe("rule catalog", () => {
       "aws_ecs_cluster",
       "aws_ecs_task_definition",
       "aws_ecs_service",
+      "aws_lambda_function",
       "aws_iam_role",
       "aws_iam_policy",
       "aws_iam_role_policy",

@@ -18,6 +18,7 @@ describe("service.deployment in the config", () => {
     expect(resolveDeployment(config("production"))).toEqual({
       strategy: "CANARY",
       bakeTimeMinutes: 15,
+      gateWaitMinutes: 30,
       canary: { percent: 10, intervalMinutes: 10 },
       testListener: { port: 9443, allowedCidrs: ["203.0.113.0/24"] },
     });
@@ -33,6 +34,7 @@ describe("service.deployment in the config", () => {
     expect(resolveDeployment(linear)).toEqual({
       strategy: "LINEAR",
       bakeTimeMinutes: 5,
+      gateWaitMinutes: 30,
       linear: { stepPercent: 20, intervalMinutes: 5 },
       testListener: { port: 9443, allowedCidrs: ["100.64.0.0/24"] },
     });
@@ -62,6 +64,12 @@ describe("service.deployment in the config", () => {
       "production",
       (env) => (env.service.deployment.bakeTimeMinutes = 2000),
       /^service\.deployment\.bakeTimeMinutes: bakeTimeMinutes is 0 to 1440 minutes/,
+    ],
+    [
+      "a release gate wait of 0 minutes (it would fail every release at once)",
+      "production",
+      (env) => (env.service.deployment.gateWaitMinutes = 0),
+      /^service\.deployment\.gateWaitMinutes: gateWaitMinutes is 1 to 1440 minutes/,
     ],
     [
       "a canary share below ECS's minimum",

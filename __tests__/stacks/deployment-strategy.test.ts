@@ -16,7 +16,11 @@ const eks = config("production", (env) => {
 const linearStaging = config("staging", (env) => {
   env.environment = "staging-linear";
   env.stateBackend.bucket = "skyline-staging-linear-tfstate";
-  env.service.deployment = { strategy: "LINEAR", testListener: { allowedCidrs: ["100.64.10.0/24"] } };
+  env.service.deployment = {
+    strategy: "LINEAR",
+    gateWaitMinutes: 45,
+    testListener: { allowedCidrs: ["100.64.10.0/24"] },
+  };
 });
 const { environments } = buildApp([config("staging"), config("production"), eks, linearStaging], {
   outdir: mkdtempSync(join(tmpdir(), "skyline-deploy-")),
@@ -41,6 +45,8 @@ describe("deployment strategy per environment", () => {
         strategy: "CANARY",
         bake_time_in_minutes: "15",
         canary_configuration: { canary_percent: 10, canary_bake_time_in_minutes: "10" },
+        // The release gate (next test).
+        lifecycle_hook: [expect.objectContaining({ lifecycle_stages: ["POST_TEST_TRAFFIC_SHIFT"] })],
       });
       expect(service.alarms).toEqual({
         alarm_names: [
@@ -78,10 +84,122 @@ describe("deployment strategy per environment", () => {
     }
   });
 
+  it("production (ECS): the release gate holds every canary at POST_TEST_TRAFFIC_SHIFT, before any production traffic", () => {
+    for (const [region, code] of [
+      ["us-east-1", "use1"],
+      ["eu-west-1", "euw1"],
+      ["ap-south-1", "aps1"],
+    ]) {
+      const json = stack(`skyline-production-${region}`);
+      const prefix = `skyline-production-${code}`;
+      const service = only(json, "aws_ecs_service", "api_");
+      const [fnAddress, fn] = resources(json, "aws_lambda_function").find(([a]) => a.startsWith("api_"))!;
+      const invokeRole = resources(json, "aws_iam_role").find(
+        ([, r]) => r.name === `${prefix}-api-ecs-hook`,
+      )!;
+      const gateRole = resources(json, "aws_iam_role").find(
+        ([, r]) => r.name === `${prefix}-api-release-gate`,
+      )!;
+      expect(service.deployment_configuration.lifecycle_hook).toEqual([
+        {
+          hook_target_arn: `\${aws_lambda_function.${fnAddress}.arn}`,
+          role_arn: `\${aws_iam_role.${invokeRole[0]}.arn}`,
+          lifecycle_stages: ["POST_TEST_TRAFFIC_SHIFT"],
+        },
+      ]);
+
+      // The gate: its own role, tracing, reserved concurrency, its parameter and wait in the environment.
+      expect(fn).toMatchObject({
+        function_name: `${prefix}-api-release-gate`,
+        role: `\${aws_iam_role.${gateRole[0]}.arn}`,
+        handler: "index.handler",
+        runtime: "nodejs22.x",
+        tracing_config: { mode: "Active" },
+        reserved_concurrent_executions: 2,
+        environment: {
+          variables: {
+            VERDICT_PARAMETER: `/${prefix}/api/release-verdict`,
+            WAIT_SECONDS: "1800",
+            CALLBACK_DELAY_SECONDS: "30",
+          },
+        },
+      });
+      expect(fn.filename).toMatch(/^assets\/api_release-gate_code_[A-Z0-9]+\/[A-F0-9]+\/release-gate\.zip$/);
+      expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
+
+      // Trust: Lambda for the gate's role, ECS for the role that invokes it.
+      expect(JSON.parse(gateRole[1].assume_role_policy).Statement[0].Principal).toEqual({
+        Service: "lambda.amazonaws.com",
+      });
+      expect(JSON.parse(invokeRole[1].assume_role_policy).Statement[0].Principal).toEqual({
+        Service: "ecs.amazonaws.com",
+      });
+
+      const policyOf = (roleAddress: string) => {
+        const policies = resources(json, "aws_iam_role_policy").filter(
+          ([, p]) => p.role === `\${aws_iam_role.${roleAddress}.id}`,
+        );
+        expect(policies).toHaveLength(1);
+        return JSON.parse(policies[0][1].policy).Statement;
+      };
+      const [logAddress, logGroup] = resources(json, "aws_cloudwatch_log_group").find(
+        ([, g]) => g.name === `/aws/lambda/${prefix}-api-release-gate`,
+      )!;
+      const accountRef = Object.keys(json.data!.aws_caller_identity).find((a) =>
+        a.startsWith("api_release-gate"),
+      )!;
+      expect(policyOf(gateRole[0])).toEqual([
+        {
+          Sid: "ReadVerdict",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: `arn:aws:ssm:${region}:\${data.aws_caller_identity.${accountRef}.account_id}:parameter/${prefix}/api/release-verdict`,
+        },
+        {
+          Sid: "WriteLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `\${aws_cloudwatch_log_group.${logAddress}.arn}:*`,
+        },
+        {
+          Sid: "WriteTraces",
+          Effect: "Allow",
+          Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          Resource: "*",
+        },
+      ]);
+      expect(policyOf(invokeRole[0])).toEqual([
+        {
+          Sid: "InvokeGate",
+          Effect: "Allow",
+          Action: "lambda:InvokeFunction",
+          Resource: `\${aws_lambda_function.${fnAddress}.arn}`,
+        },
+      ]);
+      // Its log group: a year's retention under the region's log key, named in its logging config.
+      expect(logGroup.retention_in_days).toBe(365);
+      expect(logGroup.kms_key_id).toBe(
+        resources(json, "aws_cloudwatch_log_group").find(([a]) => a.startsWith("api_logs"))![1].kms_key_id,
+      );
+      expect(fn.logging_config).toEqual({
+        log_format: "JSON",
+        log_group: `\${aws_cloudwatch_log_group.${logAddress}.name}`,
+      });
+    }
+  });
+
+  it("a LINEAR environment is gated too; its config sets how long the gate waits", () => {
+    const json = stack("skyline-staging-linear-us-east-1");
+    expect(only(json, "aws_ecs_service", "api_").deployment_configuration.lifecycle_hook).toHaveLength(1);
+    expect(only(json, "aws_lambda_function", "api_").environment.variables.WAIT_SECONDS).toBe("2700");
+  });
+
   it("staging: a rolling update on one target group, one production rule, the circuit breaker and alarm rollback", () => {
     const json = stack("skyline-staging-us-east-1");
     const service = only(json, "aws_ecs_service", "api_");
     expect(service.deployment_configuration).toEqual({ strategy: "ROLLING" });
+    // No release gate: a rolling update has no test listener to hold a release on.
+    expect(resources(json, "aws_lambda_function")).toHaveLength(0);
     expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
     expect(service.alarms.rollback).toBe(true);
     expect(only(json, "aws_lb_target_group").name).toBe("skyline-staging-use1-api");
@@ -99,12 +217,14 @@ describe("deployment strategy per environment", () => {
       strategy: "LINEAR",
       bake_time_in_minutes: "5",
       linear_configuration: { step_percent: 20, step_bake_time_in_minutes: "5" },
+      lifecycle_hook: [expect.objectContaining({ lifecycle_stages: ["POST_TEST_TRAFFIC_SHIFT"] })],
     });
   });
 
   it("EKS: one target group and one production rule; the Deployment keeps surge 3, unavailable 1, readiness-gated", () => {
     const regional = stack("skyline-production-eks-us-east-1");
     expect(resources(regional, "aws_ecs_service")).toHaveLength(0);
+    expect(resources(regional, "aws_lambda_function")).toHaveLength(0);
     expect(only(regional, "aws_lb_target_group").name).toBe("skyline-production-eks-use1-api");
     expect(forwardRules(regional)).toHaveLength(1);
     expect(

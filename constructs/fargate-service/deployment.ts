@@ -1,7 +1,8 @@
 /**
  * How the API service takes a new release: ECS's rolling update, or its native blue/green family
- * (BLUE_GREEN, CANARY, LINEAR) on the load balancer's two target groups. Pure settings and one IAM
- * role; the FargateService puts them on its `aws_ecs_service`.
+ * (BLUE_GREEN, CANARY, LINEAR) on the load balancer's two target groups, held at
+ * POST_TEST_TRAFFIC_SHIFT by the release gate (constructs/release-gate) until the release has a
+ * verdict. Settings, one IAM role and the gate; the FargateService puts them on its `aws_ecs_service`.
  */
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -9,6 +10,7 @@ import type { EcsServiceConfig } from "@cdktf/provider-aws/lib/ecs-service";
 import type { Construct } from "constructs";
 import { serviceTrustPolicy } from "../iam/assume-role";
 import type { LoadBalancer } from "../load-balancer/load-balancer";
+import { RELEASE_GATE_STAGE, ReleaseGate } from "../release-gate/release-gate";
 
 export type DeploymentStrategy = "ROLLING" | "BLUE_GREEN" | "CANARY" | "LINEAR";
 
@@ -29,6 +31,11 @@ export interface ServiceDeployment {
    * deployment back. The region's 5xx-rate and p95-latency alarms. @default none
    */
   readonly alarmNames?: readonly string[];
+  /**
+   * Minutes the release gate holds a deployment at POST_TEST_TRAFFIC_SHIFT waiting for a verdict
+   * before it fails (ECS rolls back); not used by ROLLING. @default 30
+   */
+  readonly gateWaitMinutes?: number;
 }
 
 /** True for the strategies that need the alternate target group and the listener rules. */
@@ -45,8 +52,17 @@ export function deploymentArguments(
     readonly loadBalancer: LoadBalancer;
     readonly containerName: string;
     readonly containerPort: number;
+    readonly region: string;
+    /** KMS key ARN and retention of the release gate's log group. */
+    readonly logKmsKeyArn: string;
+    readonly logRetentionDays: number;
   },
-): { config: Partial<EcsServiceConfig>; loadBalancerRole?: IamRole; ignoreChanges: string[] } {
+): {
+  config: Partial<EcsServiceConfig>;
+  loadBalancerRole?: IamRole;
+  releaseGate?: ReleaseGate;
+  ignoreChanges: string[];
+} {
   const { deployment, loadBalancer } = props;
   const strategy = deployment.strategy ?? "ROLLING";
   const alarmNames = [...(deployment.alarmNames ?? [])];
@@ -71,15 +87,31 @@ export function deploymentArguments(
     );
   }
   const role = loadBalancerRole(scope, props.name, loadBalancer);
+  // Green is smoke-checked on the test listener while every production request still goes to blue.
+  const gate = new ReleaseGate(scope, "release-gate", {
+    name: props.name,
+    region: props.region,
+    logKmsKeyArn: props.logKmsKeyArn,
+    logRetentionDays: props.logRetentionDays,
+    waitMinutes: deployment.gateWaitMinutes,
+  });
   const bake = String(deployment.bakeTimeMinutes ?? 15);
   const canary = deployment.canary ?? { percent: 10, intervalMinutes: 10 };
   const linear = deployment.linear ?? { stepPercent: 20, intervalMinutes: 5 };
   return {
     loadBalancerRole: role,
+    releaseGate: gate,
     config: {
       deploymentConfiguration: {
         strategy,
         bakeTimeInMinutes: bake,
+        lifecycleHook: [
+          {
+            hookTargetArn: gate.function.arn,
+            roleArn: gate.invokeRole.arn,
+            lifecycleStages: [RELEASE_GATE_STAGE],
+          },
+        ],
         ...(strategy === "CANARY"
           ? {
               canaryConfiguration: {

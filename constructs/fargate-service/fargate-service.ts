@@ -16,6 +16,7 @@ import type { Network } from "../network/network";
 import { API_CONTAINER_DEFAULTS } from "./api-container-defaults";
 import { serviceTrustPolicy } from "../iam/assume-role";
 import { deploymentArguments, type ServiceDeployment } from "./deployment";
+import type { ReleaseGate } from "../release-gate/release-gate";
 import { addTaskPolicy, openPort } from "./task-network";
 import {
   containerDefinition,
@@ -72,7 +73,8 @@ export interface FargateServiceProps {
  * non-root with a read-only root filesystem, secrets only through Secrets Manager, separate
  * execution and task roles, circuit breaker with rollback, deployment alarms with rollback, and
  * target-tracking autoscaling. With a BLUE_GREEN, CANARY or LINEAR deployment, ECS moves traffic
- * between the load balancer's two target groups through its production and test listener rules.
+ * between the load balancer's two target groups through its production and test listener rules,
+ * and its release gate holds each release on the test listener until it has a verdict.
  */
 export class FargateService extends Construct {
   readonly cluster: EcsCluster;
@@ -92,6 +94,8 @@ export class FargateService extends Construct {
   readonly containerName = API_CONTAINER_DEFAULTS.containerName;
   /** The role ECS uses to shift traffic (BLUE_GREEN, CANARY and LINEAR only). */
   readonly loadBalancerRole?: IamRole;
+  /** The lifecycle hook holding a release at POST_TEST_TRAFFIC_SHIFT (BLUE_GREEN, CANARY and LINEAR only). */
+  readonly releaseGate?: ReleaseGate;
 
   constructor(scope: Construct, id: string, props: FargateServiceProps) {
     super(scope, id);
@@ -204,8 +208,12 @@ export class FargateService extends Construct {
       loadBalancer,
       containerName: API_CONTAINER_DEFAULTS.containerName,
       containerPort: port,
+      region,
+      logKmsKeyArn: network.logKey.arn,
+      logRetentionDays: props.logRetentionDays ?? 365,
     });
     this.loadBalancerRole = release.loadBalancerRole;
+    this.releaseGate = release.releaseGate;
     this.service = new EcsService(this, "service", {
       name: this.serviceName,
       cluster: this.cluster.arn,

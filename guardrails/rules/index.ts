@@ -6,6 +6,7 @@ import { eksRules } from "./eks";
 import { elasticacheRules } from "./elasticache";
 import { iamRules } from "./iam";
 import { kmsRules } from "./kms";
+import { lambdaRules } from "./lambda";
 import { literalSecretRules } from "./literal-secrets";
 import { loadBalancerRules } from "./load-balancer";
 import { logRules } from "./logs";
@@ -23,6 +24,7 @@ export const ALL_RULES: readonly Rule[] = [
   ...loadBalancerRules,
   ...wafRules,
   ...ecsRules,
+  ...lambdaRules,
   ...eksRules,
   ...rdsRules,
   ...elasticacheRules,

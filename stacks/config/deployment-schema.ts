@@ -5,7 +5,8 @@ import { cidrsOverlap, parseCidr } from "../../constructs/network/cidr";
  * `service.deployment`: how a new release of the API reaches users on ECS. ROLLING replaces tasks
  * in place (the circuit breaker rolls back tasks that fail to start); BLUE_GREEN, CANARY and LINEAR
  * are ECS's native blue/green family: a full green fleet in the alternate target group, tested
- * through the test listener, then traffic moved all at once (BLUE_GREEN), a canary share first
+ * through the test listener while the release gate holds the deployment for the pipeline's
+ * verdict, then traffic moved all at once (BLUE_GREEN), a canary share first
  * (CANARY) or in equal steps (LINEAR), with the region's 5xx-rate and p95-latency alarms watched
  * until the bake time ends and a rollback when one fires. Unset fields take the defaults from
  * `resolveDeployment`. On EKS the API keeps the Deployment's rolling update (eks-schema.ts).
@@ -36,6 +37,16 @@ export const deploymentConfigSchema = z
      * window is a listener switch back, with no task to start. @default 15 in production, 5 otherwise
      */
     bakeTimeMinutes: minutes("bakeTimeMinutes").optional(),
+    /**
+     * Minutes the release gate holds a release on the test listener waiting for the pipeline's
+     * verdict before it fails the release (ECS rolls back). Every strategy but ROLLING. @default 30
+     */
+    gateWaitMinutes: z
+      .number()
+      .int("gateWaitMinutes is whole minutes")
+      .min(1, "gateWaitMinutes is 1 to 1440 minutes")
+      .max(1440, "gateWaitMinutes is 1 to 1440 minutes")
+      .optional(),
     canary: z
       .object({
         /** Share of production traffic the canary takes first (ECS accepts 0.1 to 100). @default 10 */
@@ -89,6 +100,8 @@ export interface ResolvedDeployment {
   readonly strategy: DeploymentStrategy;
   /** Minutes blue is kept after the full switch (ROLLING: 0, there is no blue). */
   readonly bakeTimeMinutes: number;
+  /** Minutes the release gate waits for a verdict (every strategy but ROLLING). */
+  readonly gateWaitMinutes?: number;
   readonly canary?: { readonly percent: number; readonly intervalMinutes: number };
   readonly linear?: { readonly stepPercent: number; readonly intervalMinutes: number };
   /** The test listener (every strategy but ROLLING). */
@@ -112,6 +125,7 @@ export function resolveDeployment(env: EnvironmentPart): ResolvedDeployment {
   return {
     strategy,
     bakeTimeMinutes: d.bakeTimeMinutes ?? (production ? 15 : 5),
+    gateWaitMinutes: d.gateWaitMinutes ?? 30,
     ...(strategy === "CANARY" ? { canary: d.canary } : {}),
     ...(strategy === "LINEAR" ? { linear: d.linear } : {}),
     testListener: { port: d.testListener.port, allowedCidrs: d.testListener.allowedCidrs },

@@ -406,6 +406,12 @@ describe("status shows an in-flight deployment", () => {
       alarms: ALARMS,
       alternateTargetGroup: "skyline-production-use1-alt",
       testListener: { port: 9443, allowedCidrs: ["203.0.113.0/24"] },
+      releaseGate: {
+        functionName: "skyline-production-use1-api-release-gate",
+        lifecycleStage: "POST_TEST_TRAFFIC_SHIFT",
+        verdictParameter: "/skyline-production-use1/api/release-verdict",
+        waitMinutes: 30,
+      },
     });
   });
 });
