@@ -21,6 +21,7 @@ const SERVICE_PACKAGES: Readonly<Record<string, string>> = {
   elbv2: "@aws-sdk/client-elastic-load-balancing-v2",
   sts: "@aws-sdk/client-sts",
   sqs: "@aws-sdk/client-sqs",
+  ssm: "@aws-sdk/client-ssm",
 };
 
 /** `aws <service> wait <waiter>` → the operation the waiter polls (its flags are that input's). */

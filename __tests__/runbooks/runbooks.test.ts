@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseManifest } from "../../manifest/schema";
 import { renderRunbookFiles, renderRunbooks } from "../../runbooks/runbooks";
 import {
   FIXTURE_ENVS,
@@ -347,5 +350,24 @@ describe("manifest variants", () => {
     });
     expect(runbook(manifest, "scale-out")).not.toContain("weekly-report");
     expect(runbook(manifest, "cache-failover")).toContain("No cache alarm in the manifest for eu-west-1");
+  });
+});
+
+describe("deploy-rollback and the release gate", () => {
+  const synthesized = parseManifest(
+    JSON.parse(readFileSync(join(__dirname, "../../docs/examples/manifest.production.json"), "utf8")),
+    "docs/examples/manifest.production.json",
+  );
+
+  it("says how to roll back a release the gate holds: record `failed` in its verdict parameter", () => {
+    const markdown = runbook(synthesized, "deploy-rollback");
+    expect(markdown).toContain(
+      'record `failed` for it instead: `aws ssm put-parameter --name /skyline-production-use1/api/release-verdict --type String --overwrite --value "<deployment-arn> failed" --region us-east-1`',
+    );
+    expect(markdown).toContain("it rolls back by itself after 30 min");
+  });
+
+  it("says nothing of a gate where the service has none (ROLLING)", () => {
+    expect(runbook(loadFixture("staging"), "deploy-rollback")).not.toContain("release gate");
   });
 });

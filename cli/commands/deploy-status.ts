@@ -3,12 +3,19 @@
  * deployment: strategy, lifecycle stage, share of production traffic on the new revision, bake time
  * left, the alarms watched (and any that fired), and the outcome; with the one before it, so a
  * rollback shows what it went back to. Read-only (ListServiceDeployments,
- * DescribeServiceDeployments, DescribeServiceRevisions). On EKS it names the kubectl lines instead:
+ * DescribeServiceDeployments, DescribeServiceRevisions). A deployment held by the release gate (at
+ * POST_TEST_TRAFFIC_SHIFT, green on the test listener only) is said to wait on it, with the
+ * commands that record its verdict. On EKS it names the kubectl lines instead:
  * skyline reads no Kubernetes API. The deploy pipeline polls it with -o json.
  */
-import type { RegionManifest } from "../../manifest/schema";
+import type { DeploymentManifest, RegionManifest } from "../../manifest/schema";
 import type { Context } from "../core/context";
-import { describeDeployment, recentDeployments, type DeploymentView } from "../core/deployments";
+import {
+  describeDeployment,
+  IN_FLIGHT_STATUSES,
+  recentDeployments,
+  type DeploymentView,
+} from "../core/deployments";
 import { FailedError } from "../core/errors";
 import { rolloutHint } from "../core/health";
 import { errorDocument } from "../core/report";
@@ -22,9 +29,40 @@ export interface RegionDeployment {
   readonly strategy: string;
   readonly current: DeploymentView | null;
   readonly previous: DeploymentView | null;
+  /** The release gate (blue/green strategies): whether the current deployment waits on it, and how to record its verdict. */
+  readonly gate?: ReleaseGateState;
   /** EKS: the kubectl lines that show and undo a rollout. */
   readonly kubectl?: readonly string[];
   readonly error?: string;
+}
+
+export interface ReleaseGateState {
+  readonly functionName: string;
+  readonly verdictParameter: string;
+  readonly waitMinutes: number;
+  /** True while the current deployment is held at the gate's stage. */
+  readonly waiting: boolean;
+  /** While waiting: the commands that record `passed` (ECS shifts production traffic) or `failed` (ECS rolls back). */
+  readonly record?: { readonly passed: string; readonly failed: string };
+}
+
+/** The gate's state for a region's current deployment (the manifest names the gate). */
+export function gateState(
+  region: string,
+  gate: NonNullable<DeploymentManifest["releaseGate"]>,
+  current: DeploymentView | null,
+): ReleaseGateState {
+  const waiting =
+    current !== null && IN_FLIGHT_STATUSES.has(current.status) && current.stage === gate.lifecycleStage;
+  const command = (verdict: string) =>
+    `aws ssm put-parameter --region ${region} --name ${gate.verdictParameter} --type String --overwrite --value "${current?.arn} ${verdict}"`;
+  return {
+    functionName: gate.functionName,
+    verdictParameter: gate.verdictParameter,
+    waitMinutes: gate.waitMinutes,
+    waiting,
+    ...(waiting ? { record: { passed: command("passed"), failed: command("failed") } } : {}),
+  };
 }
 
 async function regionDeployment(
@@ -48,7 +86,10 @@ async function regionDeployment(
   const base = { region, compute: "ecs" as const, service, strategy: deployment?.strategy ?? "ROLLING" };
   try {
     const [current, previous] = await recentDeployments(ctx, region, cluster, service, deployment);
-    return { ...base, current: current ?? null, previous: previous ?? null };
+    const gate = deployment?.releaseGate
+      ? gateState(region, deployment.releaseGate, current ?? null)
+      : undefined;
+    return { ...base, current: current ?? null, previous: previous ?? null, ...(gate ? { gate } : {}) };
   } catch (error) {
     return { ...base, current: null, previous: null, error: (error as Error).message };
   }
@@ -83,6 +124,16 @@ export async function run(ctx: Context): Promise<void> {
             : "yellow";
       out.text(`  current   ${out.paint(colour, describeDeployment(r.current))}`);
       if (r.current.reason) out.text(`            ${r.current.reason}`);
+      if (r.gate?.record) {
+        out.text(
+          out.paint(
+            "yellow",
+            `  gate      waits on the release gate at POST_TEST_TRAFFIC_SHIFT: green is on the test listener only; no verdict within ${r.gate.waitMinutes} min rolls it back`,
+          ),
+        );
+        out.text(`            go on:     ${r.gate.record.passed}`);
+        out.text(`            roll back: ${r.gate.record.failed}`);
+      }
       if (r.previous) out.text(`  previous  ${describeDeployment(r.previous)}`);
     }
   }

@@ -93,6 +93,28 @@ function rollbackPodsStep(f: RunbookFacts, region: string): RunbookStep {
   };
 }
 
+/** The release gate's verdict that rolls back a deployment it holds (blue/green strategies only). */
+function gateText(f: RunbookFacts, region: string): string[] {
+  const gate = f.region(region).service?.deployment?.releaseGate;
+  if (!gate) return [];
+  const record = f.awsInline(
+    "ssm put-parameter",
+    [
+      ["--name", gate.verdictParameter],
+      ["--type", "String"],
+      ["--overwrite"],
+      ["--value", `"${VALUES.deployment.placeholder} failed"`],
+    ],
+    region,
+  );
+  return [
+    `If ${code(f.skyline("deploy status", region))} says the deployment waits on the release gate ` +
+      `(stage ${gate.lifecycleStage}: green answers on the test listener only, no user has reached it), ` +
+      `record ${code("failed")} for it instead: ${code(record)}. The gate (${code(gate.functionName)}) answers ECS on its ` +
+      `next call and ECS rolls back; with no verdict it rolls back by itself after ${gate.waitMinutes} min.`,
+  ];
+}
+
 function rollbackStep(f: RunbookFacts, region: string): RunbookStep {
   const entry = f.region(region);
   if (!entry.service) return rollbackPodsStep(f, region);
@@ -103,6 +125,7 @@ function rollbackStep(f: RunbookFacts, region: string): RunbookStep {
       `${code(service)} releases through ${strategyText(f, region)}.`,
       `Skip this region if ${code(f.skyline("deploy status", region))} already shows the newest deployment ` +
         `“rolled back” (ECS did it) or the deploy never reached it.`,
+      ...gateText(f, region),
       `skyline deploy rollback prints its plan, asks, then: with a deployment in flight it stops it with a ` +
         "rollback (with blue/green, canary or linear, blue still runs until the bake ends: ECS points the " +
         "production listener rule back at it at once); after a finished deployment it releases the task " +

@@ -147,6 +147,48 @@ describe("deploy status", () => {
     expect(mutatingCommands()).toEqual([]);
   });
 
+  it("held by the release gate: says it waits there and prints the commands that record a verdict (JSON too)", async () => {
+    const held = deployment(42, "IN_PROGRESS", {
+      lifecycleStage: "POST_TEST_TRAFFIC_SHIFT",
+      targetServiceRevision: {
+        arn: REV(42),
+        requestedProductionTrafficWeight: 0,
+        requestedTestTrafficWeight: 100,
+      },
+    });
+    fakeEcs([[held, SUCCEEDED_41]]);
+    const PARAMETER = "/skyline-production-use1/api/release-verdict";
+    const record = (verdict: string) =>
+      `aws ssm put-parameter --region us-east-1 --name ${PARAMETER} --type String --overwrite --value "${DEP(42)} ${verdict}"`;
+    const { code, out } = await status();
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "gate      waits on the release gate at POST_TEST_TRAFFIC_SHIFT: green is on the test listener only; no verdict within 30 min rolls it back",
+    );
+    expect(out).toContain(`go on:     ${record("passed")}`);
+    expect(out).toContain(`roll back: ${record("failed")}`);
+
+    fakeEcs([[held, SUCCEEDED_41]]);
+    const json = await status("-o", "json");
+    expect(documentOf(json.out).deployments[0].gate).toEqual({
+      functionName: "skyline-production-use1-api-release-gate",
+      verdictParameter: PARAMETER,
+      waitMinutes: 30,
+      waiting: true,
+      record: { passed: record("passed"), failed: record("failed") },
+    });
+    expect(mutatingCommands()).toEqual([]);
+  });
+
+  it("past the gate (production shift) nothing waits on it", async () => {
+    fakeEcs([[deployment(42, "IN_PROGRESS", { lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" }), SUCCEEDED_41]]);
+    const { out } = await status("-o", "json");
+    expect(documentOf(out).deployments[0].gate).toMatchObject({ waiting: false });
+    expect(documentOf(out).deployments[0].gate.record).toBeUndefined();
+    fakeEcs([[deployment(42, "IN_PROGRESS", { lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" }), SUCCEEDED_41]]);
+    expect((await status()).out).not.toContain("release gate");
+  });
+
   it("bake: all traffic on green and the minutes left of the 15-minute bake (JSON valid against the schema)", async () => {
     fakeEcs([
       [
