@@ -37,6 +37,21 @@ export function resetMocks(): void {
   cw.on(PutMetricDataCommand).resolves({});
 }
 
+/** A DescribeServices answer: one ACTIVE service with these task counts and `deployments` deployments. */
+export function ecsService(running: number, desired: number, deployments = 1) {
+  return {
+    services: [
+      {
+        status: "ACTIVE",
+        runningCount: running,
+        desiredCount: desired,
+        pendingCount: 0,
+        deployments: Array(deployments).fill({}),
+      },
+    ],
+  };
+}
+
 /** Names of every command sent to any client, in order (e.g. `PromoteReadReplicaCommand`). */
 export function sentCommands(): string[] {
   return ALL.flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));

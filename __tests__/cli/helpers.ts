@@ -2,7 +2,7 @@
  * Test harness for the CLI: a fake runtime (captured stdout/stderr, scripted prompt answers, a
  * virtual clock whose sleep advances instantly) and a runner that returns the exit code and output.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/program";
@@ -92,4 +92,13 @@ export async function run(argv: string[], options: FakeOptions = {}): Promise<Ru
 /** An AWS SDK-shaped error. */
 export function awsError(name: string, message = name, status = 400): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+/** The audit journal's lines (SKYLINE_AUDIT_LOG), parsed, oldest first; none when it was never written. */
+export function journalLines(path: string): Record<string, any>[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }

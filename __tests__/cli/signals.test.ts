@@ -4,9 +4,8 @@
  * a chance to record (SIGKILL) shows in `skyline status` as an unfinished operation.
  * AWS is a fake endpoint on a local socket (support/fake-aws.ts) reached through --endpoint-url.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { STAGING, tmpDir } from "./helpers";
+import { journalLines, STAGING, tmpDir } from "./helpers";
 import { compiledCli, spawnCli, until } from "./support/compiled-cli";
 import { dbInstanceXml, fakeAws, queryXml, type FakeAws } from "./support/fake-aws";
 
@@ -28,14 +27,6 @@ beforeEach(() => {
   aws.reset();
   aws.on("PutMetricData", { json: {} });
 });
-
-function journal(path: string): Record<string, any>[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
-}
 
 function failoverAz() {
   const audit = join(tmpDir(), "audit.jsonl");
@@ -73,7 +64,7 @@ describe.each(SIGNALS)("%s", (signal, exitCode) => {
     expect(stderr).toContain(
       `Interrupted (${signal}) while planning: nothing was sent to AWS, nothing changed.`,
     );
-    expect(journal(audit)).toEqual([]);
+    expect(journalLines(audit)).toEqual([]);
     expect(aws.actions).not.toContain("RebootDBInstance");
   });
 
@@ -96,7 +87,7 @@ describe.each(SIGNALS)("%s", (signal, exitCode) => {
       `Interrupted (${signal}) during the operation: already sent RebootDBInstance to ${LABEL} (awaiting answer). ` +
         `The operation keeps running in AWS. Recorded as interrupted in ${audit}. Check \`skyline status\` before acting again.`,
     );
-    const lines = journal(audit);
+    const lines = journalLines(audit);
     expect(lines.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
     expect(lines[0]).toMatchObject({ command: "failover az", target: DB, check: LABEL });
     expect(lines[1]).toMatchObject({ operation: "RebootDBInstance", resource: LABEL });
@@ -127,7 +118,7 @@ describe.each(SIGNALS)("%s", (signal, exitCode) => {
     expect(stderr).toContain(
       `Interrupted (${signal}) while waiting for ${LABEL}: already sent RebootDBInstance to ${LABEL} (accepted).`,
     );
-    const lines = journal(audit);
+    const lines = journalLines(audit);
     expect(lines.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
     expect(lines[2]).toMatchObject({
       outcome: "interrupted",
@@ -149,7 +140,7 @@ describe("SIGKILL", () => {
     run.child.kill("SIGKILL");
     const killed = await run.done;
     expect(killed.signal).toBe("SIGKILL");
-    const lines = journal(audit);
+    const lines = journalLines(audit);
     expect(lines.map((l) => l.phase)).toEqual(["started", "sent"]);
 
     // The rest of the region, healthy, so status itself succeeds.

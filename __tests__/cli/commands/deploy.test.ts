@@ -4,7 +4,7 @@
  * interrupted while waiting; the rollback's plan, confirmation, wait, verification and journal;
  * `status` showing an in-flight deployment; EKS pointing at kubectl rollout undo.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -22,7 +22,7 @@ import { buildApp } from "../../../stacks/app";
 import { runCli } from "../../../cli/program";
 import { config } from "../../helpers/config";
 import { ecs, healthyRegion, mutatingCommands, resetMocks } from "../aws-mocks";
-import { fakeRuntime, run, T0 } from "../helpers";
+import { fakeRuntime, run, T0, journalLines } from "../helpers";
 import { documentOf } from "../output-document";
 
 /** The production manifest as synth writes it (CANARY 10 % / 10 min, 15-minute bake), without its global entry. */
@@ -298,10 +298,7 @@ describe("deploy rollback", () => {
     ]);
     expect(err).toContain("change observed");
     expect(out).toContain(`${SERVICE} runs ${SERVICE}:41 again (ROLLBACK_SUCCESSFUL); 3/3 tasks running.`);
-    const journal = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const journal = journalLines(rt.env.SKYLINE_AUDIT_LOG as string);
     expect(journal.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
     expect(journal[1]).toMatchObject({
       operation: "StopServiceDeployment",

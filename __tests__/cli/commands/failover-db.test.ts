@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -7,7 +6,7 @@ import {
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand } from "@aws-sdk/client-rds";
 import { cw, ecs, healthyRegion, mutatingCommands, rds, resetMocks, sentCommands } from "../aws-mocks";
-import { PRODUCTION, run, STAGING } from "../helpers";
+import { PRODUCTION, run, STAGING, journalLines } from "../helpers";
 
 const REPLICA = "skyline-production-euw1-db";
 const replicaState = {
@@ -58,10 +57,7 @@ describe("failover db", () => {
     expect(
       metrics.map((m) => m.MetricData?.[0].Dimensions?.find((d) => d.Name === "Outcome")?.Value),
     ).toEqual(["started", "succeeded"]);
-    const audit = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const audit = journalLines(rt.env.SKYLINE_AUDIT_LOG as string);
     expect(audit.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
     const same = { command: "failover db", environment: "production", region: "eu-west-1", target: REPLICA };
     expect(audit[0]).toMatchObject({ ...same, check: `database ${REPLICA} (eu-west-1)` });
@@ -238,10 +234,7 @@ describe("failover db", () => {
     expect(err).toMatch(
       /Timed out after 05:0\d: database skyline-production-euw1-db \(eu-west-1\) never showed the change/,
     );
-    const lines = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n");
-    const line = JSON.parse(lines[lines.length - 1]);
+    const line = journalLines(rt.env.SKYLINE_AUDIT_LOG as string).at(-1)!;
     expect(line).toMatchObject({ phase: "outcome", outcome: "failed" });
     expect(line.error).toContain("never showed the change");
     expect(cw.commandCalls(PutMetricDataCommand)[1].args[0].input.MetricData?.[0].Dimensions).toContainEqual({

@@ -21,7 +21,7 @@ import {
   RebootDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import type { AwsStub } from "aws-sdk-client-mock";
-import { aas, ec, ecs, healthyRegion, rds, resetMocks } from "../aws-mocks";
+import { aas, ecsService, ec, ecs, healthyRegion, rds, resetMocks } from "../aws-mocks";
 import { awsError, PRODUCTION, run, STAGING } from "../helpers";
 
 beforeEach(() => {
@@ -194,18 +194,11 @@ describe("a 5xx to a call that is not idempotent", () => {
   });
 
   it("UpdateService: sent once; the re-read shows the desired count, so it waits until stable", async () => {
-    const svc = (running: number, desired: number) => ({
-      services: [
-        {
-          status: "ACTIVE",
-          runningCount: running,
-          desiredCount: desired,
-          pendingCount: 0,
-          deployments: [{}],
-        },
-      ],
-    });
-    ecs.on(DescribeServicesCommand).resolvesOnce(svc(2, 2)).resolvesOnce(svc(2, 3)).resolves(svc(3, 3));
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 3))
+      .resolves(ecsService(3, 3));
     ecs.on(UpdateServiceCommand).rejects(http500());
     aas
       .on(DescribeScalableTargetsCommand)

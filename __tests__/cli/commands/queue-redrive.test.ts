@@ -4,7 +4,6 @@
  * verification, the journal, an interruption while waiting, and StartMessageMoveTask after a lost
  * answer: sent once, then ListMessageMoveTasks re-read.
  */
-import { readFileSync } from "node:fs";
 import {
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
@@ -15,7 +14,7 @@ import { policyFor } from "../../../cli/core/call-policy";
 import { redriveDeadlineMs } from "../../../cli/commands/queue-redrive";
 import { runCli } from "../../../cli/program";
 import { mutatingCommands, resetMocks, sentCommands, sqs } from "../aws-mocks";
-import { awsError, fakeRuntime, PRODUCTION, run, T0 } from "../helpers";
+import { awsError, fakeRuntime, PRODUCTION, run, T0, journalLines } from "../helpers";
 import { documentOf } from "../output-document";
 import { queueManifest } from "../queue-manifests";
 
@@ -98,10 +97,7 @@ describe("queue redrive", () => {
     expect(err).toContain("change observed");
     expect(out).toContain(`Moved 400 messages from ${DLQ} back to ${QUEUE} (task COMPLETED).`);
     expect(out).toContain(`${DLQ} now holds 0 visible messages.`);
-    const journal = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const journal = journalLines(rt.env.SKYLINE_AUDIT_LOG as string);
     expect(journal.map((l) => l.phase)).toEqual(["started", "sent", "outcome"]);
     expect(journal[1]).toMatchObject({
       operation: "StartMessageMoveTask",
@@ -282,12 +278,7 @@ describe("interrupted while waiting for the move task", () => {
       sent: [{ operation: "StartMessageMoveTask", status: "accepted" }],
       error: { message: expect.stringContaining("The operation keeps running in AWS.") },
     });
-    const last = JSON.parse(
-      readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-        .trim()
-        .split("\n")
-        .pop() as string,
-    );
+    const last = journalLines(rt.env.SKYLINE_AUDIT_LOG as string).at(-1)!;
     expect(last).toMatchObject({
       phase: "outcome",
       outcome: "interrupted",

@@ -3,32 +3,19 @@
  * (the same core, core/scale-ecs.ts), including `--min 0 --max 0`, which a failed-over region's
  * workers need; on EKS a usage error with the kubectl/KEDA lines.
  */
-import { readFileSync } from "node:fs";
 import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
 } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { aas, ecs, mutatingCommands, resetMocks, sentCommands } from "../aws-mocks";
-import { PRODUCTION, run } from "../helpers";
+import { aas, ecsService, ecs, mutatingCommands, resetMocks, sentCommands } from "../aws-mocks";
+import { PRODUCTION, run, journalLines } from "../helpers";
 import { documentOf } from "../output-document";
 import { queueManifest } from "../queue-manifests";
 
 const ECS = queueManifest("ecs").path;
 const EKS = queueManifest("eks").path;
 const WORKER_TARGET = "service/skyline-production-use1-cluster/skyline-production-use1-worker";
-
-const svc = (running: number, desired: number, deployments = 1) => ({
-  services: [
-    {
-      status: "ACTIVE",
-      runningCount: running,
-      desiredCount: desired,
-      pendingCount: 0,
-      deployments: Array(deployments).fill({}),
-    },
-  ],
-});
 
 beforeEach(() => {
   resetMocks();
@@ -39,7 +26,11 @@ beforeEach(() => {
 
 describe("scale workers (ECS)", () => {
   it("--min/--max registers the worker service's autoscaling target, waits until stable, names the queue config fields", async () => {
-    ecs.on(DescribeServicesCommand).resolvesOnce(svc(2, 2)).resolvesOnce(svc(2, 8)).resolves(svc(8, 8));
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 8))
+      .resolves(ecsService(8, 8));
     aas.on(RegisterScalableTargetCommand).resolves({});
     const { code, out, err } = await run([
       "--manifest",
@@ -78,7 +69,11 @@ describe("scale workers (ECS)", () => {
   });
 
   it("--min 0 --max 0 holds the workers at zero (scale service still needs --max of at least 1)", async () => {
-    ecs.on(DescribeServicesCommand).resolvesOnce(svc(2, 2)).resolvesOnce(svc(2, 0)).resolves(svc(0, 0));
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 0))
+      .resolves(ecsService(0, 0));
     aas.on(RegisterScalableTargetCommand).resolves({});
     const { code, out } = await run([
       "--manifest",
@@ -116,9 +111,9 @@ describe("scale workers (ECS)", () => {
   it("--desired updates the worker service; the range it already has is a no-op; outside the range is refused", async () => {
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce(svc(2, 2))
-      .resolvesOnce(svc(2, 5, 2))
-      .resolves(svc(5, 5));
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 5, 2))
+      .resolves(ecsService(5, 5));
     ecs.on(UpdateServiceCommand).resolves({});
     const desired = await run(["--manifest", ECS, "scale", "workers", "--desired", "5", "--yes"]);
     expect(desired.code).toBe(0);
@@ -133,7 +128,7 @@ describe("scale workers (ECS)", () => {
     aas
       .on(DescribeScalableTargetsCommand)
       .resolves({ ScalableTargets: [{ MinCapacity: 2, MaxCapacity: 20 } as never] });
-    ecs.on(DescribeServicesCommand).resolves(svc(2, 2));
+    ecs.on(DescribeServicesCommand).resolves(ecsService(2, 2));
     const same = await run([
       "--manifest",
       ECS,
@@ -175,7 +170,7 @@ describe("scale workers (ECS)", () => {
   });
 
   it("journals the change like every mutating command", async () => {
-    ecs.on(DescribeServicesCommand).resolvesOnce(svc(2, 2)).resolves(svc(4, 4));
+    ecs.on(DescribeServicesCommand).resolvesOnce(ecsService(2, 2)).resolves(ecsService(4, 4));
     aas.on(RegisterScalableTargetCommand).resolves({});
     const { code, rt } = await run([
       "--manifest",
@@ -189,10 +184,7 @@ describe("scale workers (ECS)", () => {
       "--yes",
     ]);
     expect(code).toBe(0);
-    const lines = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = journalLines(rt.env.SKYLINE_AUDIT_LOG as string);
     expect(lines.map((l) => [l.phase, l.command, l.target])).toEqual([
       ["started", "scale workers", "skyline-production-use1-worker"],
       ["sent", "scale workers", "skyline-production-use1-worker"],

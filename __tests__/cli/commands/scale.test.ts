@@ -11,20 +11,8 @@ import {
   ModifyReplicationGroupCommand,
 } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
-import { aas, ec, ecs, mutatingCommands, rds, resetMocks } from "../aws-mocks";
+import { aas, ecsService, ec, ecs, mutatingCommands, rds, resetMocks } from "../aws-mocks";
 import { PRODUCTION, run, STAGING } from "../helpers";
-
-const svc = (running: number, desired: number, deployments = 1) => ({
-  services: [
-    {
-      status: "ACTIVE",
-      runningCount: running,
-      desiredCount: desired,
-      pendingCount: 0,
-      deployments: Array(deployments).fill({}),
-    },
-  ],
-});
 
 beforeEach(() => {
   resetMocks();
@@ -37,9 +25,9 @@ describe("scale service", () => {
   it("--min/--max registers the autoscaling target, waits until stable and prints the drift notice", async () => {
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce(svc(2, 2))
-      .resolvesOnce(svc(2, 6, 1))
-      .resolves(svc(6, 6));
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 6, 1))
+      .resolves(ecsService(6, 6));
     aas.on(RegisterScalableTargetCommand).resolves({});
     const { code, out, err } = await run([
       "--manifest",
@@ -71,9 +59,9 @@ describe("scale service", () => {
   it("--desired updates the service and names the desired-count config field", async () => {
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce(svc(2, 2))
-      .resolvesOnce(svc(2, 4, 2))
-      .resolves(svc(4, 4));
+      .resolvesOnce(ecsService(2, 2))
+      .resolvesOnce(ecsService(2, 4, 2))
+      .resolves(ecsService(4, 4));
     ecs.on(UpdateServiceCommand).resolves({});
     const { code, out } = await run([
       "--manifest",
@@ -94,7 +82,7 @@ describe("scale service", () => {
   });
 
   it("refuses a --desired outside the autoscaling range (autoscaling would undo it)", async () => {
-    ecs.on(DescribeServicesCommand).resolves(svc(2, 2));
+    ecs.on(DescribeServicesCommand).resolves(ecsService(2, 2));
     const { code, out } = await run([
       "--manifest",
       PRODUCTION,
@@ -110,7 +98,7 @@ describe("scale service", () => {
   });
 
   it("refuses min above max and rejects mixing --desired with --min (exit 2)", async () => {
-    ecs.on(DescribeServicesCommand).resolves(svc(2, 2));
+    ecs.on(DescribeServicesCommand).resolves(ecsService(2, 2));
     const bad = await run([
       "--manifest",
       PRODUCTION,
@@ -132,8 +120,8 @@ describe("scale service", () => {
   it("times out with a clear message when the service never stabilises", async () => {
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce(svc(2, 2))
-      .resolves(svc(2, 4, 2));
+      .resolvesOnce(ecsService(2, 2))
+      .resolves(ecsService(2, 4, 2));
     ecs.on(UpdateServiceCommand).resolves({});
     const { code, err } = await run([
       "--manifest",

@@ -2,13 +2,12 @@
  * Client tokens where the API has them: a `token` operation carrying ctx.clientToken() is retried
  * after a 5xx with the same token (AWS runs it once); without a token it is sent once.
  */
-import { readFileSync } from "node:fs";
 import { BackupClient, StartCopyJobCommand } from "@aws-sdk/client-backup";
 import { mockClient } from "aws-sdk-client-mock";
 import { Context } from "../../../cli/core/context";
 import { FailedError } from "../../../cli/core/errors";
 import { resetMocks } from "../aws-mocks";
-import { awsError, fakeRuntime, PRODUCTION } from "../helpers";
+import { awsError, fakeRuntime, PRODUCTION, journalLines } from "../helpers";
 
 const backup = mockClient(BackupClient);
 
@@ -53,10 +52,7 @@ describe("client tokens", () => {
     expect(out.CopyJobId).toBe("copy-1");
     const calls = backup.commandCalls(StartCopyJobCommand);
     expect(calls.map((c) => c.args[0].input.IdempotencyToken)).toEqual([token, token]);
-    const lines = readFileSync(rt.env.SKYLINE_AUDIT_LOG as string, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = journalLines(rt.env.SKYLINE_AUDIT_LOG as string);
     expect(lines.map((l) => l.phase)).toEqual(["started", "sent"]);
     expect(lines[1]).toMatchObject({ operation: "StartCopyJob", clientToken: token });
     expect(ctx.journal.sent).toEqual([expect.objectContaining({ clientToken: token, status: "accepted" })]);
