@@ -1,12 +1,11 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Token } from "../../engine";
@@ -14,17 +13,11 @@ import { Construct } from "constructs";
 import type { LoadBalancer } from "../load-balancer/load-balancer";
 import type { Network } from "../network/network";
 import { API_CONTAINER_DEFAULTS } from "./api-container-defaults";
-import { serviceTrustPolicy } from "../iam/assume-role";
 import { deploymentArguments, type ServiceDeployment } from "./deployment";
 import type { ReleaseGate } from "../release-gate/release-gate";
 import { addTaskPolicy, openPort } from "./task-network";
-import {
-  containerDefinition,
-  executionPolicyStatements,
-  imageReference,
-  validateTask,
-  type ContainerSecret,
-} from "./task-parts";
+import { validateTask, type ContainerSecret } from "./task-parts";
+import { fargateTaskResources } from "./task-resources";
 
 export type { ContainerSecret } from "./task-parts";
 export type { DeploymentStrategy, ServiceDeployment } from "./deployment";
@@ -105,78 +98,30 @@ export class FargateService extends Construct {
     this.clusterName = `${name}-cluster`;
     this.serviceName = `${name}-api`;
     this.autoscalingResourceId = `service/${this.clusterName}/${this.serviceName}`;
-    this.taskFamily = `${name}-api`;
 
     this.cluster = new EcsCluster(this, "cluster", {
       name: this.clusterName,
       setting: [{ name: "containerInsights", value: "enhanced" }],
     });
-    this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/skyline/${name}/api`,
-      retentionInDays: props.logRetentionDays ?? 365,
-      kmsKeyId: network.logKey.arn,
+    const task = fargateTaskResources(this, {
+      service: props,
+      component: "api",
+      roleIds: { execution: "execution-role", task: "task-role" },
+      roleDescriptions: {
+        execution: "Pulls the image, writes logs and reads the task's secrets at start-up",
+        task: "What the running API may call; grants are added by the resources it uses",
+      },
+      container: { name: API_CONTAINER_DEFAULTS.containerName, port, environment: props.environment ?? {} },
+      securityGroupDescription: `API tasks of ${this.serviceName}: traffic from the ALB only`,
+      httpsOutDescription: "HTTPS to AWS APIs (endpoints or NAT) and identity providers",
     });
+    this.logGroup = task.logGroup;
+    this.executionRole = task.executionRole;
+    this.taskRole = task.taskRole;
+    this.taskDefinition = task.taskDefinition;
+    this.securityGroup = task.securityGroup;
+    this.taskFamily = task.family;
 
-    const assume = serviceTrustPolicy("ecs-tasks.amazonaws.com");
-    this.executionRole = new IamRole(this, "execution-role", {
-      name: `${name}-api-execution`,
-      description: "Pulls the image, writes logs and reads the task's secrets at start-up",
-      assumeRolePolicy: assume,
-    });
-    this.taskRole = new IamRole(this, "task-role", {
-      name: `${name}-api-task`,
-      description: "What the running API may call; grants are added by the resources it uses",
-      assumeRolePolicy: assume,
-    });
-
-    const secrets = props.secrets ?? {};
-    const statements = executionPolicyStatements({
-      logGroupArn: this.logGroup.arn,
-      repository: props.image.repository,
-      secrets,
-    });
-    new IamRolePolicy(this, "execution-policy", {
-      role: this.executionRole.id,
-      name: "start-api-task",
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
-    });
-
-    const environment = {
-      NODE_ENV: "production",
-      PORT: String(port),
-      AWS_REGION: region,
-      ...(props.environment ?? {}),
-    };
-    const container = containerDefinition({
-      name: API_CONTAINER_DEFAULTS.containerName,
-      image: imageReference(props.image),
-      environment,
-      secrets,
-      logGroupName: this.logGroup.name,
-      region,
-      streamPrefix: "api",
-      port,
-    });
-    this.taskDefinition = new EcsTaskDefinition(this, "task", {
-      family: this.taskFamily,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
-      executionRoleArn: this.executionRole.arn,
-      taskRoleArn: this.taskRole.arn,
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
-      volume: [{ name: "tmp" }],
-      containerDefinitions: JSON.stringify([container]),
-    });
-
-    this.securityGroup = new SecurityGroup(this, "sg", {
-      name: `${name}-api`,
-      description: `API tasks of ${this.serviceName}: traffic from the ALB only`,
-      vpcId: network.vpcId,
-      tags: { Name: `${name}-api` },
-      lifecycle: { createBeforeDestroy: true },
-    });
     new VpcSecurityGroupIngressRule(this, "from-alb", {
       securityGroupId: this.securityGroup.id,
       description: "API port from the load balancer",
@@ -192,14 +137,6 @@ export class FargateService extends Construct {
       fromPort: port,
       toPort: port,
       referencedSecurityGroupId: this.securityGroup.id,
-    });
-    new VpcSecurityGroupEgressRule(this, "https-out", {
-      securityGroupId: this.securityGroup.id,
-      description: "HTTPS to AWS APIs (endpoints or NAT) and identity providers",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
     });
 
     const release = deploymentArguments(this, {

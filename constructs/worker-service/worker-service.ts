@@ -1,24 +1,16 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
 import { Token } from "../../engine";
 import { API_CONTAINER_DEFAULTS } from "../fargate-service/api-container-defaults";
-import {
-  containerDefinition,
-  executionPolicyStatements,
-  imageReference,
-  validateTask,
-  type ContainerSecret,
-} from "../fargate-service/task-parts";
-import { serviceTrustPolicy } from "../iam/assume-role";
+import { validateTask, type ContainerSecret } from "../fargate-service/task-parts";
 import { addTaskPolicy, openPort } from "../fargate-service/task-network";
+import { fargateTaskResources } from "../fargate-service/task-resources";
 import type { Network } from "../network/network";
 import type { Queue } from "../queue/queue";
 import { backlogPerTaskExpression, WORKER_DEFAULTS } from "./worker-defaults";
@@ -84,101 +76,47 @@ export class WorkerService extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
-    const { name, region, network, queue } = props;
+    const { name, network, queue } = props;
     validate(props);
     this.clusterName = props.cluster.name;
     this.serviceName = `${name}-worker`;
     this.autoscalingResourceId = `service/${this.clusterName}/${this.serviceName}`;
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/skyline/${name}/worker`,
-      retentionInDays: props.logRetentionDays ?? 365,
-      kmsKeyId: network.logKey.arn,
-    });
-    const assume = serviceTrustPolicy("ecs-tasks.amazonaws.com");
-    // Ids differ from the API's roles: grants elsewhere are keyed by the role's id.
-    this.executionRole = new IamRole(this, "worker-execution-role", {
-      name: `${name}-worker-execution`,
-      description: "Pulls the image, writes logs and reads the worker's secrets at start-up",
-      assumeRolePolicy: assume,
-    });
-    this.taskRole = new IamRole(this, "worker-task-role", {
-      name: `${name}-worker-task`,
-      description: "What a running queue worker may call; grants are added by the resources it uses",
-      assumeRolePolicy: assume,
-    });
-    const secrets = props.secrets ?? {};
-    new IamRolePolicy(this, "execution-policy", {
-      role: this.executionRole.id,
-      name: "start-worker-task",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: executionPolicyStatements({
-          logGroupArn: this.logGroup.arn,
-          repository: props.image.repository,
-          secrets,
-        }),
-      }),
-    });
-    queue.grantConsume(this.taskRole);
-
     const port = WORKER_DEFAULTS.port;
-    const container = containerDefinition({
-      name: WORKER_DEFAULTS.containerName,
-      image: imageReference(props.image),
-      command: props.command ?? WORKER_DEFAULTS.command,
-      environment: {
-        NODE_ENV: "production",
-        PORT: String(port),
-        AWS_REGION: region,
-        QUEUE_DRIVER: "sqs",
-        QUEUE_URL: queue.queueUrl,
-        ...(props.environment ?? {}),
+    const task = fargateTaskResources(this, {
+      service: props,
+      component: "worker",
+      // Ids differ from the API's roles: grants elsewhere are keyed by the role's id.
+      roleIds: { execution: "worker-execution-role", task: "worker-task-role" },
+      roleDescriptions: {
+        execution: "Pulls the image, writes logs and reads the worker's secrets at start-up",
+        task: "What a running queue worker may call; grants are added by the resources it uses",
       },
-      secrets,
-      logGroupName: this.logGroup.name,
-      region,
-      streamPrefix: "worker",
-      port,
-      // No load balancer checks a worker: ECS replaces a task whose /health stops answering.
-      healthCheck: {
-        command: [
-          "CMD",
-          "node",
-          "-e",
-          `fetch('http://127.0.0.1:${port}${API_CONTAINER_DEFAULTS.healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
-        startPeriodSeconds: 30,
+      container: {
+        name: WORKER_DEFAULTS.containerName,
+        port,
+        command: props.command ?? WORKER_DEFAULTS.command,
+        environment: { QUEUE_DRIVER: "sqs", QUEUE_URL: queue.queueUrl, ...(props.environment ?? {}) },
+        // No load balancer checks a worker: ECS replaces a task whose /health stops answering.
+        healthCheck: {
+          command: [
+            "CMD",
+            "node",
+            "-e",
+            `fetch('http://127.0.0.1:${port}${API_CONTAINER_DEFAULTS.healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+          ],
+          startPeriodSeconds: 30,
+        },
       },
+      securityGroupDescription: `Queue workers of ${this.serviceName}: no inbound traffic`,
+      httpsOutDescription: "HTTPS to AWS APIs (SQS, logs, secrets: endpoints or NAT)",
     });
-    this.taskDefinition = new EcsTaskDefinition(this, "task", {
-      family: this.serviceName,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
-      executionRoleArn: this.executionRole.arn,
-      taskRoleArn: this.taskRole.arn,
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
-      volume: [{ name: "tmp" }],
-      containerDefinitions: JSON.stringify([container]),
-    });
-
-    this.securityGroup = new SecurityGroup(this, "sg", {
-      name: `${name}-worker`,
-      description: `Queue workers of ${this.serviceName}: no inbound traffic`,
-      vpcId: network.vpcId,
-      tags: { Name: `${name}-worker` },
-      lifecycle: { createBeforeDestroy: true },
-    });
-    new VpcSecurityGroupEgressRule(this, "https-out", {
-      securityGroupId: this.securityGroup.id,
-      description: "HTTPS to AWS APIs (SQS, logs, secrets: endpoints or NAT)",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-    });
+    this.logGroup = task.logGroup;
+    this.executionRole = task.executionRole;
+    this.taskRole = task.taskRole;
+    this.taskDefinition = task.taskDefinition;
+    this.securityGroup = task.securityGroup;
+    queue.grantConsume(this.taskRole);
 
     this.service = new EcsService(this, "service", {
       name: this.serviceName,
