@@ -8,7 +8,10 @@
  * In each run the bare server is measured just before and just after the cached GET, with the same autocannon
  * settings, and both ratios use their mean, so a change in the machine's other load biases neither side.
  * The embedded default's start time has its own benchmark (bench/api-load/start-time.ts, run by npm run bench).
- * Also prints Redis commands and PostgreSQL transactions per request and the machine's load average;
+ * The service and the bare server run on the node the service ships on (bench/node-runtime.ts: Node 24).
+ * Also prints Redis commands and PostgreSQL transactions per request, the machine's load average, and where
+ * each phase's CPU went per request (service, load generator, PostgreSQL, Redis; bench/api-load/cpu-split.ts),
+ * with the POST ratio this machine could reach at most if the service cost nothing;
  * BENCH_CPU_PROF=<dir> writes the service's CPU profile there; BENCH_LOG_LEVEL=info measures with access logs.
  * Writes the per-unit profile `skyline capacity` plans with to bench/results/profile.json (BENCH_PROFILE=<path>
  * moves it; bench/api-load/profile.ts, format in planning/profile.ts).
@@ -19,9 +22,9 @@ import { cpus, loadavg } from "node:os";
 import { signHs256 } from "../services/api/src/auth/jwt";
 import { loadMigrations, migrate } from "../services/api/src/db/migrations";
 import { PgDatabase } from "../services/api/src/db/pg-database";
+import { ceilingRps, describeSplit, sampleCpu, splitPerRequest, type CpuSplit } from "./api-load/cpu-split";
 import {
   canConnect,
-  cpuMs,
   freePort,
   startBareFastify,
   startService,
@@ -30,6 +33,7 @@ import {
 } from "./api-load/processes";
 import { saveProfile } from "./api-load/profile";
 import { perRequest, readCounters, type ServerCounters } from "./api-load/round-trips";
+import { benchNode } from "./node-runtime";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Runs of the whole sequence (bare, GET, bare, POST); the checks use the median, the spread is printed. */
@@ -78,8 +82,13 @@ interface Run {
   readonly postErrors: number;
 }
 
+/** The bare server's requests/s in a run: the mean of its phases before and after the cached GET. */
+function bareMean(r: Pick<Run, "bareBefore" | "bareAfter">): number {
+  return (r.bareBefore.requests.average + r.bareAfter.requests.average) / 2;
+}
+
 function runFigures(r: Omit<Run, "getRatio" | "p99Ratio" | "postRatio" | "postErrors">): Run {
-  const bareRps = (r.bareBefore.requests.average + r.bareAfter.requests.average) / 2;
+  const bareRps = bareMean(r);
   const bareP99 = Math.max(1, (r.bareBefore.latency.p99 + r.bareAfter.latency.p99) / 2);
   return {
     ...r,
@@ -114,19 +123,19 @@ function describe(s: Spread): string {
   return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 }
 
-/** An autocannon result with the server's CPU time per request over the phase (Linux). */
-type Phase = autocannon.Result & { readonly cpuUsPerRequest?: number };
+/** An autocannon result with the CPU the server process (and the rest of the machine) used per request (Linux). */
+type Phase = autocannon.Result & { readonly cpuUsPerRequest?: number; readonly split?: CpuSplit };
 
-/** Runs one autocannon phase and notes how much CPU the server process (pid) used per request. */
+/** Runs one autocannon phase and notes how much CPU the server process (pid) and the others used per request. */
 async function phase(pid: number | undefined, options: autocannon.Options): Promise<Phase> {
-  const before = cpuMs(pid);
+  const before = sampleCpu(pid);
   const result = await autocannon(options);
-  const after = cpuMs(pid);
-  const cpuUsPerRequest =
-    before === undefined || after === undefined || result.requests.total === 0
-      ? undefined
-      : ((after - before) * 1000) / result.requests.total;
-  return Object.assign(result, { cpuUsPerRequest });
+  const after = sampleCpu(pid);
+  const split =
+    before && after && result.requests.total > 0
+      ? splitPerRequest(before, after, result.requests.total)
+      : undefined;
+  return Object.assign(result, { cpuUsPerRequest: split?.serviceUs, split });
 }
 
 function line(name: string, r: Phase): string {
@@ -159,8 +168,11 @@ async function main(): Promise<number> {
   );
 
   const [barePort, apiPort] = [await freePort(), await freePort()];
-  const bare = startBareFastify(barePort);
-  const api = startService(apiPort, env);
+  // Both on the node the service ships on (Node 24 from .ci/runtimes when installed): the same runtime for both.
+  const node = benchNode();
+  console.log(`runtime: node ${node.version} (${node.path}) for the service and the bare server`);
+  const bare = startBareFastify(barePort, node.path);
+  const api = startService(apiPort, env, node.path);
   try {
     await waitForHealth(`http://127.0.0.1:${barePort}/health`, bare);
     await waitForHealth(`http://127.0.0.1:${apiPort}/health`, api);
@@ -287,6 +299,26 @@ async function main(): Promise<number> {
       // Informational: what a request costs the server process, which the machine's other load moves far less.
       console.log(
         `  server CPU per request / bare   cached GET ${describe(getCpu)}, POST attempts ${describe(postCpu)}`,
+      );
+    }
+    const splits = (pick: (r: Run) => Phase) => runs.map((r) => pick(r).split);
+    const postSplits = splits((r) => r.post);
+    if (postSplits.every((s) => s !== undefined)) {
+      // The service shares this machine's cores with the load generator and the databases: whatever the
+      // service costs, POST cannot pass the rate at which the others alone use up every core.
+      const cores = cpus().length;
+      const ceiling = spread(runs.map((r, i) => ceilingRps(postSplits[i]!, cores) / bareMean(r)));
+      console.log(`machine CPU per request (last run; ${cores} cores shared by all of them):`);
+      for (const [name, split] of [
+        ["bare Fastify", last.bareAfter.split],
+        ["cached GET", last.get.split],
+        ["POST attempts", last.post.split],
+      ] as const) {
+        if (split) console.log(`  ${name.padEnd(14)} ${describeSplit(split)}`);
+      }
+      console.log(
+        `  POST ceiling on this machine with a service that cost no CPU: ${describe(ceiling)} of bare ` +
+          `(the load generator, PostgreSQL and Redis alone would use up every core)`,
       );
     }
     const checks = [

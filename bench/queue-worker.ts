@@ -157,7 +157,7 @@ async function endToEnd(schema: string, db: PgDatabase, env: Record<string, stri
 
 async function postThroughput(env: Record<string, string>) {
   const port = await freePort();
-  const api = startService(port, env);
+  const api = startService(port, env, process.execPath);
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(`${base}/health`, api, 60_000);
   const tokens = Array.from({ length: 20 }, (_, i) =>

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
@@ -42,15 +41,15 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs 
   throw new Error(`${url} not healthy after ${timeoutMs} ms`);
 }
 
-/** The bare Fastify hello-world baseline, as its own process like the service. */
-export function startBareFastify(port: number): ChildProcess {
+/** The bare Fastify hello-world baseline, as its own process like the service, on the same node (`node`). */
+export function startBareFastify(port: number, node: string): ChildProcess {
   const script = `
     const app = require(${JSON.stringify(require.resolve("fastify", { paths: [API_DIR] }))})();
     app.get("/hello", async () => ({ hello: "world" }));
     app.get("/health", async () => ({ status: "ok" }));
     app.listen({ port: ${port}, host: "127.0.0.1" });
   `;
-  return spawn(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "inherit"] });
+  return spawn(node, ["-e", script], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 /**
@@ -59,11 +58,15 @@ export function startBareFastify(port: number): ChildProcess {
  * lines is measured, not a log collector's). With BENCH_CPU_PROF=<dir> the service writes a V8 CPU profile there when it exits (open it in Chrome
  * DevTools or speedscope) to see where a request's time goes.
  */
-export function startService(port: number, env: Record<string, string | undefined>): ChildProcess {
+export function startService(
+  port: number,
+  env: Record<string, string | undefined>,
+  node: string,
+): ChildProcess {
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
-  return spawn(process.execPath, [...profile, "--import", "tsx", path.join(API_DIR, "src/server.ts")], {
+  return spawn(node, [...profile, "--import", "tsx", path.join(API_DIR, "src/server.ts")], {
     cwd: API_DIR,
     env: {
       PATH: process.env.PATH,
@@ -86,19 +89,4 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
-}
-
-/**
- * CPU time (user + system, ms) a process has used so far, from /proc (Linux; undefined elsewhere). The
- * CPU a phase costs per request changes far less with the machine's other load than requests/s does.
- */
-export function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
 }

@@ -242,6 +242,21 @@ describe.each(integrationBackends())("reference API on %s", (backendName) => {
       expect(ids[0]).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
       expect(ids[0]).not.toBe(ids[1]);
     });
+
+    test("every request gets one access line at LOG_LEVEL=info, with its id, route and status", async () => {
+      await api("GET", "/health", { headers: { "x-request-id": "access-line-1" } });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the line crosses a pipe
+      const lines = service.logs.filter((l) => l.msg === "request" && l.reqId === "access-line-1");
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 30,
+          method: "GET",
+          url: "/health",
+          status: 200,
+          ms: expect.any(Number),
+        }),
+      ]);
+    });
   });
 
   describe("auth", () => {

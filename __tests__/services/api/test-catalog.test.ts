@@ -113,6 +113,20 @@ describe("TestCatalog with the in-process tier", () => {
     expect(await localHits(metrics)).toBe(1);
   });
 
+  test("getHot answers synchronously only from the in-process tier, and counts only what it answers", async () => {
+    const { catalog, metrics } = instance(new LocalInvalidationChannel());
+    await catalog.written(record(1));
+    expect(catalog.getHot(ID)).toBeUndefined(); // not held in-process yet: the caller goes to get()
+    expect(await localHits(metrics)).toBe(0);
+    await catalog.get(ID); // a shared-cache hit, kept in-process
+    const gets = shared.gets;
+    expect(catalog.getHot(ID)).toMatchObject({ version: 1 });
+    expect(shared.gets).toBe(gets);
+    expect(await localHits(metrics)).toBe(1);
+    const hits = (await metrics.cacheRequests.get()).values.find((v) => v.labels.result === "hit")?.value;
+    expect(hits).toBe(2);
+  });
+
   test("an update on one instance reaches another instance's in-process copy at once", async () => {
     const bus = new LocalInvalidationChannel(); // both instances subscribed to the same channel
     const a = instance(bus).catalog;

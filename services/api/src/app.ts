@@ -85,6 +85,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Paths the per-IP limit leaves alone: probes and scrapes must never be throttled. */
 const UNLIMITED = new Set([HEALTH_PATH, READY_PATH, METRICS_PATH]);
 const DB_RETRY_AFTER_SECONDS = "5";
+/** Logger levels at which the access line (info) is written. */
+const ACCESS_LOG_LEVELS = new Set(["info", "debug", "trace"]);
 const FASTIFY_ERROR_SLUGS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: "invalid-json",
   FST_ERR_CTP_EMPTY_JSON_BODY: "invalid-json",
@@ -274,8 +276,9 @@ export function buildApp(deps: AppDeps): App {
   app.addHook("onRequest", (request, reply, done) => {
     drain.started(reply.raw);
     reply.header("x-request-id", request.id);
-    const path = request.url.split("?")[0];
-    if (UNLIMITED.has(path)) return done();
+    const url = request.url;
+    const query = url.indexOf("?");
+    if (UNLIMITED.has(query === -1 ? url : url.slice(0, query))) return done();
     const local = limiter.consumeLocally?.(ipRule, request.ip);
     if (local !== undefined) return done(applyIpDecision(local, reply));
     limiter.consume(ipRule, request.ip).then((decision) => done(applyIpDecision(decision, reply)), done);
@@ -286,6 +289,8 @@ export function buildApp(deps: AppDeps): App {
     const route = request.routeOptions.url ?? "unmatched";
     const status = reply.statusCode;
     metrics.recordRequest(request.method, route, status, reply.elapsedTime / 1000);
+    // Built only when it is written: at the default level (warn) no access line is.
+    if (!ACCESS_LOG_LEVELS.has(app.log.level)) return done();
     // The root logger with the id as a field: the same line as request.log would write, without a child.
     app.log.info(
       {

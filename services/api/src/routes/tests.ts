@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { AppContext } from "../app-context";
 import { insertTest, updateTest, type TestInput, type TestRecord } from "../domain/repository";
+import type { CacheResult } from "../domain/test-catalog";
 import { validateQuestions } from "../domain/scoring";
 import { runWrite, WriteOutcomeUnknown } from "../domain/write-outcome";
 import { HttpProblem, sendOutcomeUnknown } from "../http/problem";
@@ -28,6 +29,16 @@ function checkQuestions(input: TestInput): void {
  * serialized once by the route's response schema instead of on every hit. Weak: it goes with the entry.
  */
 const publicBodies = new WeakMap<TestRecord, ReturnType<FastifyReply["serialize"]>>();
+
+function sendPublicTest(reply: FastifyReply, test: TestRecord, cache: CacheResult): void {
+  let body = publicBodies.get(test);
+  if (body === undefined) {
+    // reply.serialize applies the 200 response schema: `answer` is dropped exactly as for an object.
+    body = reply.serialize(test);
+    publicBodies.set(test, body);
+  }
+  reply.header("x-cache", cache).type("application/json; charset=utf-8").send(body);
+}
 
 /** POST /v1/tests (admin), GET /v1/tests/:id (cache-aside), PUT /v1/tests/:id (admin). */
 export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -61,18 +72,21 @@ export async function testRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get<{ Params: { id: string } }>(
     "/v1/tests/:id",
     { schema: { params: testIdParams, response: { 200: publicTestResponse, ...errorResponses } } },
-    async (request, reply) => {
+    // Not async: a test in the in-process tier (the common case) is answered without a promise.
+    (request, reply) => {
       const id = canonicalUuid(request.params.id);
-      const { test, cache } = await ctx.catalog.get(id);
-      reply.header("x-cache", cache);
-      if (!test) throw new HttpProblem(404, "not-found", "Not Found", `No test ${id}.`);
-      let body = publicBodies.get(test);
-      if (body === undefined) {
-        // reply.serialize applies the 200 response schema: `answer` is dropped exactly as for an object.
-        body = reply.serialize(test);
-        publicBodies.set(test, body);
+      const hot = ctx.catalog.getHot(id);
+      if (hot !== undefined) {
+        sendPublicTest(reply, hot, "hit");
+        return;
       }
-      return reply.type("application/json; charset=utf-8").send(body);
+      return ctx.catalog.get(id).then(({ test, cache }) => {
+        if (!test) {
+          reply.header("x-cache", cache);
+          throw new HttpProblem(404, "not-found", "Not Found", `No test ${id}.`);
+        }
+        sendPublicTest(reply, test, cache);
+      });
     },
   );
 
