@@ -2,7 +2,7 @@
  * The CDK-for-Terraform engine skyline builds on. This is the only module that names it: every
  * construct, stack, rule and test imports the engine from here, so moving between cdktf (archived
  * upstream in December 2025) and its community fork cdktn is a change to this file alone. The two
- * share the API and the module layout that skyline uses, including the two internals below.
+ * share the API and the module layout that skyline uses, including the three internals below.
  *
  * Provider bindings (`@cdktf/provider-aws/lib/<resource>`) are imported per resource where they are
  * used; on cdktn they come from `@cdktn/provider-aws` (see docs/operations.md, "Engine: cdktf and
@@ -36,3 +36,6 @@ export {
 // stacks/render-stack.ts resolves values and combines fragments exactly as the engine's toTerraform.
 export { resolve as resolveWithPath } from "cdktf/lib/tokens/private/resolve";
 export { deepMerge } from "cdktf/lib/util";
+// The engine's process-wide registry of every token it has created: the synth snapshot takes back what
+// its warm-up synth registered (stacks/snapshot-entry.ts).
+export { TokenMap } from "cdktf/lib/tokens/private/token-map";
