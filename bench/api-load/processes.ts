@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
+import { NODE_FLAGS } from "../../services/api/src/contract";
 
 export const API_DIR = path.resolve(__dirname, "../../services/api");
 
@@ -66,7 +67,8 @@ export function startService(
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const logLevel = process.env.BENCH_LOG_LEVEL ?? "warn";
-  return spawn(node, [...profile, "--import", "tsx", path.join(API_DIR, "src/server.ts")], {
+  // With the V8 flags the image runs it with (contract.ts): what ships is measured.
+  return spawn(node, [...profile, ...NODE_FLAGS, "--import", "tsx", path.join(API_DIR, "src/server.ts")], {
     cwd: API_DIR,
     env: {
       PATH: process.env.PATH,

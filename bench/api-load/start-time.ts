@@ -11,6 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
+import { NODE_FLAGS, START_COMMAND } from "../../services/api/src/contract";
 import { API_DIR, freePort } from "./processes";
 
 export const START_TARGET_MS = 2000;
@@ -36,9 +37,9 @@ async function timeToReady(mode: "tsx" | "compiled" | "bare", dataDir = ""): Pro
   const port = await freePort();
   const args =
     mode === "tsx"
-      ? ["--import", "tsx", "src/server.ts"]
+      ? [...NODE_FLAGS, "--import", "tsx", "src/server.ts"]
       : mode === "compiled"
-        ? ["dist/server.js"]
+        ? START_COMMAND.slice(1) // the image's command, after "node"
         : ["-e", BARE_SCRIPT];
   const started = performance.now();
   const child = spawn(process.execPath, args, {

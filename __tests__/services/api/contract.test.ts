@@ -57,6 +57,14 @@ describe("service contract", () => {
     expect(dockerfile).not.toMatch(/COPY [^\n]*(cdktf|constructs|stacks)/);
   });
 
+  test("npm start runs the same command as the image", () => {
+    const pkg = JSON.parse(readFileSync(path.join(API_DIR, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe(contract.START_COMMAND.join(" "));
+    expect(contract.START_COMMAND).toEqual(["node", ...contract.NODE_FLAGS, "dist/server.js"]);
+  });
+
   test("docker compose runs the migrate command once before the API, read-only with /tmp writable", () => {
     expect(compose).toContain(`command: ${JSON.stringify(contract.MIGRATE_COMMAND).replace(/,/g, ", ")}`);
     expect(compose).toContain("condition: service_completed_successfully");

@@ -140,8 +140,15 @@ export const WRITABLE_PATHS = ["/tmp"] as const;
 
 /** The one-off ECS task runs this once per deploy, before the new service tasks start. */
 export const MIGRATE_COMMAND = ["node", "dist/migrate.js"] as const;
-/** The service container's command. */
-export const START_COMMAND = ["node", "dist/server.js"] as const;
+/**
+ * V8 flags the service runs with. A larger young generation (semi-space 32 MB, V8's default is 16): a
+ * POST allocates a few KB (body, validation, the insert document, the answer), and with fewer scavenges
+ * the service spent 5–22 % less CPU per POST in each of six paired runs of bench/api-load.ts (cached
+ * GET, which allocates little, unchanged). Costs at most 32 MB more resident memory under load.
+ */
+export const NODE_FLAGS = ["--max-semi-space-size=32"] as const;
+/** The service container's command (the image's CMD and `npm start`). */
+export const START_COMMAND = ["node", ...NODE_FLAGS, "dist/server.js"] as const;
 /** The queue worker's command (same image); it serves /health, /ready and /metrics on PORT. */
 export const WORKER_COMMAND = ["node", "dist/worker.js"] as const;
 /** Plain variables the worker's task sets besides the database ones. */
