@@ -123,8 +123,8 @@ function describe(s: Spread): string {
   return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 }
 
-/** An autocannon result with the CPU the server process (and the rest of the machine) used per request (Linux). */
-type Phase = autocannon.Result & { readonly cpuUsPerRequest?: number; readonly split?: CpuSplit };
+/** An autocannon result with the CPU the server process and the rest of the machine used per request (Linux). */
+type Phase = autocannon.Result & { readonly split?: CpuSplit };
 
 /** Runs one autocannon phase and notes how much CPU the server process (pid) and the others used per request. */
 async function phase(pid: number | undefined, options: autocannon.Options): Promise<Phase> {
@@ -135,12 +135,11 @@ async function phase(pid: number | undefined, options: autocannon.Options): Prom
     before && after && result.requests.total > 0
       ? splitPerRequest(before, after, result.requests.total)
       : undefined;
-  return Object.assign(result, { cpuUsPerRequest: split?.serviceUs, split });
+  return Object.assign(result, { split });
 }
 
 function line(name: string, r: Phase): string {
-  const cpu =
-    r.cpuUsPerRequest === undefined ? "" : `   server CPU ${r.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req`;
+  const cpu = r.split === undefined ? "" : `   server CPU ${r.split.serviceUs.toFixed(0).padStart(4)} µs/req`;
   return `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   errors ${r.errors + r.timeouts}   non-2xx ${r.non2xx}${cpu}`;
 }
 
@@ -282,13 +281,13 @@ async function main(): Promise<number> {
     console.log(`  cached GET p99 / bare p99       ${describe(p99Ratio)}   target ≤ ${P99_RATIO_TARGET}`);
     console.log(`  POST attempts req/s / bare      ${describe(postRatio)}   target ≥ ${POST_RATIO_TARGET}`);
     const cpuRatios = (pick: (r: Run) => Phase) =>
-      runs.every((r) => pick(r).cpuUsPerRequest !== undefined && r.bareBefore.cpuUsPerRequest !== undefined)
+      runs.every((r) => pick(r).split?.serviceUs !== undefined && r.bareBefore.split?.serviceUs !== undefined)
         ? spread(
             runs.map(
               (r) =>
-                pick(r).cpuUsPerRequest! /
-                ((r.bareBefore.cpuUsPerRequest! +
-                  (r.bareAfter.cpuUsPerRequest ?? r.bareBefore.cpuUsPerRequest!)) /
+                pick(r).split?.serviceUs! /
+                ((r.bareBefore.split?.serviceUs! +
+                  (r.bareAfter.split?.serviceUs ?? r.bareBefore.split?.serviceUs!)) /
                   2),
             ),
           )

@@ -70,12 +70,17 @@ export class TestCatalog {
     return `${this.keyPrefix}test:${id}`;
   }
 
+  /** The in-process tier is used only while it is on and invalidations can be heard. */
+  private get localUsable(): boolean {
+    return this.local.enabled && this.invalidation.live;
+  }
+
   /**
    * The test from the in-process tier, counted as a hit, or undefined (nothing counted: call get). Synchronous
    * so the hottest read answers without a promise; get() starts with the same lookup.
    */
   getHot(id: string): TestRecord | undefined {
-    if (!this.local.enabled || !this.invalidation.live) return undefined;
+    if (!this.localUsable) return undefined;
     const hot = this.local.get(id);
     if (hot !== undefined) {
       this.metrics.cacheRequests.inc({ result: "hit" });
@@ -87,7 +92,7 @@ export class TestCatalog {
   async get(id: string): Promise<{ test?: TestRecord; cache: CacheResult }> {
     const hot = this.getHot(id);
     if (hot !== undefined) return { test: hot, cache: "hit" };
-    const useLocal = this.local.enabled && this.invalidation.live;
+    const useLocal = this.localUsable;
     const generation = this.generation;
     const result = await this.getShared(id);
     // Kept locally: only a shared-cache hit (a database read may come from a lagging replica, which SET NX
