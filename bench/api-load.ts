@@ -280,18 +280,17 @@ async function main(): Promise<number> {
     console.log(`  cached GET req/s / bare req/s   ${describe(getRatio)}   target ≥ ${GET_RATIO_TARGET}`);
     console.log(`  cached GET p99 / bare p99       ${describe(p99Ratio)}   target ≤ ${P99_RATIO_TARGET}`);
     console.log(`  POST attempts req/s / bare      ${describe(postRatio)}   target ≥ ${POST_RATIO_TARGET}`);
-    const cpuRatios = (pick: (r: Run) => Phase) =>
-      runs.every((r) => pick(r).split?.serviceUs !== undefined && r.bareBefore.split?.serviceUs !== undefined)
-        ? spread(
-            runs.map(
-              (r) =>
-                pick(r).split?.serviceUs! /
-                ((r.bareBefore.split?.serviceUs! +
-                  (r.bareAfter.split?.serviceUs ?? r.bareBefore.split?.serviceUs!)) /
-                  2),
-            ),
-          )
-        : undefined;
+    // Service CPU per request over bare's (mean of the bare runs before and after); undefined when a run has no split.
+    const cpuRatio = (phase: Phase, r: Run): number | undefined => {
+      const service = phase.split?.serviceUs;
+      const before = r.bareBefore.split?.serviceUs;
+      if (service === undefined || before === undefined) return undefined;
+      return service / ((before + (r.bareAfter.split?.serviceUs ?? before)) / 2);
+    };
+    const cpuRatios = (pick: (r: Run) => Phase) => {
+      const ratios = runs.map((r) => cpuRatio(pick(r), r));
+      return ratios.every((x): x is number => x !== undefined) ? spread(ratios) : undefined;
+    };
     const getCpu = cpuRatios((r) => r.get);
     const postCpu = cpuRatios((r) => r.post);
     if (getCpu && postCpu) {
