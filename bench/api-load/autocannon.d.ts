@@ -16,6 +16,17 @@ declare module "autocannon" {
     duration: number;
     "2xx": number;
   }
+  interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+  /** One connection; setupClient receives it before it sends anything. */
+  interface Client {
+    /** Replaces the connection's requests: it sends them in turn (built once, here), then wraps round. */
+    setRequests(requests: Request[]): void;
+  }
   interface Options {
     url: string;
     connections?: number;
@@ -26,11 +37,12 @@ declare module "autocannon" {
     body?: string;
     /** Replace every [<id>] in each request (headers and body) with a new unique id. */
     idReplacement?: boolean;
-    requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[];
+    requests?: Request[];
+    setupClient?: (client: Client) => void;
   }
   function autocannon(options: Options): Promise<Result>;
   namespace autocannon {
-    export type { Result, Options };
+    export type { Result, Options, Client, Request };
   }
   export = autocannon;
 }
