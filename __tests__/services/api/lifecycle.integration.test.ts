@@ -1,9 +1,16 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { signHs256 } from "../../../services/api/src/auth/jwt";
 import { loadMigrations } from "../../../services/api/src/db/migrations";
 import { createBackend, testDatabase, uniqueName, type BackendFixture } from "./support/backends";
-import { integrationBackends, realServersAvailable, TEST_DATABASE_URL } from "./support/servers";
+import Redis from "ioredis";
+import {
+  integrationBackends,
+  realServersAvailable,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+} from "./support/servers";
 import { call } from "./support/client";
 import { sampleTest } from "./support/tokens";
 import { KeepAliveLoad, request, type Outcome } from "./support/keep-alive-load";
@@ -206,8 +213,36 @@ test("an invalid configuration exits 1 naming every bad variable", async () => {
   ]);
 });
 
-// Needs a real PostgreSQL (always present under CI, where its absence fails the run).
-const schemaSuite = realServersAvailable() ? describe : (_name: string, _fn: () => void) => undefined;
+// Needs a real PostgreSQL and Redis (always present under CI, where their absence fails the run).
+const realSuite = realServersAvailable() ? describe : (_name: string, _fn: () => void) => undefined;
+
+realSuite("SIGTERM with rate-limit hits counted locally and not yet sent to Redis", () => {
+  test("sends them before the Redis connection closes: the shared count keeps every hit, and nothing warns", async () => {
+    const backend = await createBackend("postgres+redis");
+    try {
+      // No periodic sync during the test: the hits after the first are only ever sent by the drain.
+      const service = await startService({
+        ...backend.env,
+        RATE_LIMIT_SYNC_MS: "10000",
+        RATE_LIMIT_IP_MAX: "1000",
+      });
+      const ip = "10.9.8.7";
+      for (let i = 0; i < 21; i++) {
+        expect((await call(service.url, "GET", `/v1/tests/${randomUUID()}`, { ip })).status).toBe(404);
+      }
+      expect(await service.stop("SIGTERM")).toBe(0);
+      const redis = new Redis(TEST_REDIS_URL);
+      const count = await redis.get(`${backend.env.REDIS_KEY_PREFIX}rl:ip:${ip}`);
+      await redis.quit();
+      expect(Number(count)).toBe(21);
+      expect(service.logs.filter((l) => Number(l.level) >= 40)).toEqual([]);
+    } finally {
+      await backend.cleanup();
+    }
+  });
+});
+
+const schemaSuite = realSuite;
 schemaSuite("schema versions against PostgreSQL", () => {
   const schema = uniqueName("api_schema");
   const env = { DATABASE_URL: TEST_DATABASE_URL, DB_SCHEMA: schema, JWT_SECRET: "y".repeat(32) };

@@ -70,15 +70,18 @@ async function main(): Promise<void> {
   const { startInProcessWorker } = await import("./worker/in-process");
   const consumer =
     queue && runtime.db.kind === "pglite" ? startInProcessWorker(config, runtime.db, queue, log) : undefined;
-  app.addHook("onClose", async () => {
+  // After app.close(), not in an onClose hook: Fastify runs onClose hooks last-added first, which would
+  // close Redis and PostgreSQL before the app's own hooks send the rate limiter's unsent hits.
+  const close = async () => {
+    await app.close();
     await consumer?.stop(config.shutdownTimeoutMs);
     await queue?.close();
     await runtime.close();
-  });
+  };
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, port: (app.server.address() as { port: number }).port }, "listening");
 
-  installShutdown(log, config, drain, () => app.close());
+  installShutdown(log, config, drain, close);
 }
 
 /**
