@@ -16,6 +16,7 @@
  * or duplicated. The machine is shared: the 1-minute load average is printed with the figures.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import * as path from "node:path";
@@ -28,7 +29,11 @@ import { EnqueueBatcher } from "../services/api/src/queue/enqueue-batcher";
 import { PgQueue } from "../services/api/src/queue/pg-queue";
 import { encodeSubmission, asyncAttemptId } from "../services/api/src/queue/submission";
 import { API_DIR, freePort, startService, stop, waitForHealth } from "./api-load/processes";
+import { WORKER_COMMAND } from "../services/api/src/contract";
+import { parseStat } from "./api-load/cpu-split";
+import { preBuiltPosts, requestsPerConnection } from "./api-load/post-requests";
 import { readCounters } from "./api-load/round-trips";
+import { benchNode } from "./node-runtime";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -40,6 +45,15 @@ const POST_SECONDS = Number(process.env.BENCH_POST_SECONDS ?? 5);
 const CONNECTIONS = 20;
 const TEST_ID = "6f1c3b1e-8d2a-4c59-9b0e-2a1f0c3d4e5f";
 const QUEUE = "submissions";
+/** Sizes the POST phases' pre-built requests: far above any rate seen here (3.5–4.8k/s). */
+const MAX_POST_RPS = 15_000;
+/** The node the worker and the API run on (Node 24, what the image ships, when installed). */
+const NODE = benchNode();
+
+/** CPU time a process has used so far, in ms (Linux). */
+function cpuMs(pid: number | undefined): number {
+  return pid === undefined ? NaN : parseStat(readFileSync(`/proc/${pid}/stat`, "utf8")).ms;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,7 +72,9 @@ function pg(schema: string, poolMax = 4): PgDatabase {
 }
 
 function startWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", path.join(API_DIR, "src/worker.ts")], {
+  // With the V8 flags of the task's command (contract.ts): what ships is measured.
+  const flags = WORKER_COMMAND.slice(1, -1);
+  return spawn(NODE.path, [...flags, "--import", "tsx", path.join(API_DIR, "src/worker.ts")], {
     cwd: API_DIR,
     env: {
       PATH: process.env.PATH,
@@ -93,6 +109,7 @@ async function endToEnd(schema: string, db: PgDatabase, env: Record<string, stri
   const user = "bench-queue-user";
   const total = PRODUCE_PER_SECOND * PRODUCE_SECONDS;
   const before = await readCounters(DATABASE_URL, REDIS_URL, 0);
+  const workerCpuBefore = cpuMs(worker.pid);
   const started = Date.now();
   const sends: Promise<void>[] = [];
   // Paced in 10 ms ticks: what arrives in each tick goes out as one group, like concurrent API requests.
@@ -129,6 +146,7 @@ async function endToEnd(schema: string, db: PgDatabase, env: Record<string, stri
     await sleep(100);
   }
   const after = await readCounters(DATABASE_URL, REDIS_URL, 0);
+  const workerCpu = cpuMs(worker.pid) - workerCpuBefore;
   await stop(worker);
   const { rows } = await db.writer.query<{ key: string; n: number; latency: number; committed: number }>(
     `select idempotency_key as key, count(*)::int as n,
@@ -152,12 +170,13 @@ async function endToEnd(schema: string, db: PgDatabase, env: Record<string, stri
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     txPerSubmission: (after.pgTransactions - before.pgTransactions) / total,
+    workerCpuUsPerSubmission: (workerCpu * 1000) / total,
   };
 }
 
 async function postThroughput(env: Record<string, string>) {
   const port = await freePort();
-  const api = startService(port, env, process.execPath);
+  const api = startService(port, env, NODE.path);
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(`${base}/health`, api, 60_000);
   const tokens = Array.from({ length: 20 }, (_, i) =>
@@ -169,18 +188,14 @@ async function postThroughput(env: Record<string, string>) {
       url: base,
       connections: CONNECTIONS,
       duration: POST_SECONDS,
-      idReplacement: true,
-      requests: tokens.map((t) => ({
-        method: "POST",
+      // Each submission with its own Idempotency-Key, built before the phase (post-requests.ts).
+      setupClient: preBuiltPosts({
         path: `/v1/tests/${TEST_ID}/attempts`,
-        headers: {
-          authorization: `Bearer ${t}`,
-          "content-type": "application/json",
-          "idempotency-key": "[<id>]",
-          ...(prefer ? { prefer: "respond-async" } : {}),
-        },
+        tokens,
         body,
-      })),
+        headers: prefer ? { prefer: "respond-async" } : {},
+        perConnection: requestsPerConnection(POST_SECONDS, CONNECTIONS, MAX_POST_RPS),
+      }),
     });
   // Warm-up, then sync and async back to back.
   await autocannon({ url: `${base}/health`, connections: 4, duration: 1 });
@@ -229,6 +244,9 @@ async function main(): Promise<void> {
     console.log(`  enqueue-to-committed latency: p50 ${e2e.p50.toFixed(0)} ms, p99 ${e2e.p99.toFixed(0)} ms`);
     console.log(
       `  PostgreSQL transactions per submission: ${e2e.txPerSubmission.toFixed(3)} (enqueue + receive + insert + delete, whole database)`,
+    );
+    console.log(
+      `  worker CPU per submission: ${e2e.workerCpuUsPerSubmission.toFixed(0)} µs (node ${NODE.version}, ${WORKER_COMMAND.join(" ")})`,
     );
     console.log(`  lost ${e2e.lost}, duplicated ${e2e.duplicated}, dead letters ${e2e.dead}`);
     console.log(

@@ -45,6 +45,21 @@ describe("preBuiltPosts", () => {
   });
 });
 
+describe("preBuiltPosts with more headers", () => {
+  it("puts them on every request beside its own key", () => {
+    const setup = preBuiltPosts({
+      path: "/p",
+      tokens: ["a"],
+      body: "{}",
+      headers: { prefer: "respond-async" },
+      perConnection: 2,
+    });
+    const [requests] = connections(setup, 1);
+    expect(requests.map((r) => r.headers?.prefer)).toEqual(["respond-async", "respond-async"]);
+    expect(new Set(requests.map((r) => r.headers?.["idempotency-key"])).size).toBe(2);
+  });
+});
+
 describe("requestsPerConnection", () => {
   it("covers the whole phase at the assumed rate, rounded up", () => {
     expect(requestsPerConnection(5, 100, 15_000)).toBe(750);

@@ -6,6 +6,8 @@ export interface PostRequestsOptions {
   /** Bearer tokens the requests take in turn (spreads the per-user write limit). */
   readonly tokens: readonly string[];
   readonly body: string;
+  /** More headers on every request (e.g. `prefer: respond-async`). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Requests built for each connection: more than one connection can send in a phase. */
   readonly perConnection: number;
 }
@@ -19,7 +21,7 @@ export interface PostRequestsOptions {
  * a new row (see insertedRows).
  */
 export function preBuiltPosts(options: PostRequestsOptions): (client: autocannon.Client) => void {
-  const { path, tokens, body, perConnection } = options;
+  const { path, tokens, body, perConnection, headers = {} } = options;
   let next = 0;
   return (client) => {
     client.setRequests(
@@ -30,6 +32,7 @@ export function preBuiltPosts(options: PostRequestsOptions): (client: autocannon
           authorization: `Bearer ${tokens[next++ % tokens.length]}`,
           "content-type": "application/json",
           "idempotency-key": randomUUID(),
+          ...headers,
         },
         body,
       })),
