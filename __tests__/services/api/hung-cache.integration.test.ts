@@ -116,4 +116,17 @@ describe(`a hung Redis (SIGSTOP) on ${backendName}: the circuit breaker`, () => 
       true,
     );
   });
+
+  test("SIGTERM while Redis hangs: the drain waits on it no longer than the command timeout, and exits 0", async () => {
+    await rounds(3);
+    redis.stall();
+    await rounds(3); // the breaker opens; the rate limiter has hits it could not send
+    const started = Date.now();
+    const code = await service.stop("SIGTERM");
+    const tookMs = Date.now() - started;
+    expect(code).toBe(0);
+    // Well inside SHUTDOWN_TIMEOUT_MS (20 s): a QUIT to a hung Redis is never answered.
+    expect(tookMs).toBeLessThan(5000);
+    expect(service.logs.some((l) => l.msg === "drained; exiting")).toBe(true);
+  });
 });
