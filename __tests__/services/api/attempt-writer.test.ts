@@ -17,7 +17,7 @@ class CountingQueryable implements Queryable {
   constructor(private readonly inner: Queryable) {}
   async query<R>(sql: string, params?: readonly unknown[]) {
     if (!sql.startsWith("insert into attempts")) return this.inner.query<R>(sql, params);
-    // The group goes as one JSON array of rows (json_to_recordset).
+    // The group goes as one JSON array of rows (jsonb_to_recordset).
     this.inserts.push((JSON.parse(params?.[0] as string) as unknown[]).length);
     const result = await this.inner.query<R>(sql, params);
     if (this.loseAnswers > 0) {
@@ -176,6 +176,65 @@ describe("AttemptWriter when the database does not answer", () => {
     };
     const attempts = new AttemptWriter(lost, { timeoutMs: 100, retryDelayMs: 20 });
     expect(await attempts.insert(submission()).catch((e: unknown) => e)).toBeInstanceOf(WriteOutcomeUnknown);
+  });
+});
+
+describe("AttemptWriter while the process drains (answerBy)", () => {
+  const submission = (): AttemptInput => ({
+    id: randomUUID(),
+    testId: randomUUID(),
+    testVersion: 1,
+    userId: "draining",
+    answers: [],
+    score: 0,
+    maxScore: 1,
+    idempotencyKey: randomUUID(),
+  });
+
+  test("a statement still unanswered at the drain's deadline: outcome unknown; a group never sent: not applied", async () => {
+    const sent: number[] = [];
+    // A database that has gone silent: every statement is sent and never answered.
+    const stalled: Queryable = {
+      query: (_sql, params) => {
+        sent.push((JSON.parse(params?.[0] as string) as unknown[]).length);
+        return new Promise(() => undefined);
+      },
+      exec: async () => undefined,
+    };
+    // Its own deadline (a minute) is far beyond the drain's.
+    const attempts = new AttemptWriter(stalled, { maxBatch: 2, maxInFlight: 1, timeoutMs: 60_000 });
+    const outcomes = Promise.allSettled([1, 2, 3].map(() => attempts.insert(submission())));
+    await new Promise((r) => setImmediate(r)); // the first group (two) is in flight, the third waits
+    expect(sent).toEqual([2]);
+    const started = Date.now();
+    attempts.answerBy(started + 150);
+    const settled = await outcomes;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(settled.map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+      expect.any(WriteOutcomeUnknown),
+      expect.any(WriteOutcomeUnknown),
+      expect.any(WriteNotApplied),
+    ]);
+    // Nothing more is sent once the deadline has passed.
+    expect(sent).toEqual([2]);
+  });
+
+  test("a statement answered before the drain's deadline is answered as usual", async () => {
+    // Stores every row it is sent and answers at once with each one's timestamp.
+    const quick: Queryable = {
+      query: async <R>(_sql: string, params?: readonly unknown[]) => {
+        const rows = (JSON.parse(params?.[0] as string) as { id: string }[]).map((r) => ({
+          id: r.id,
+          createdAt: "2026-12-05T12:00:00.000000Z",
+        }));
+        return { rows: rows as R[], rowCount: rows.length };
+      },
+      exec: async () => undefined,
+    };
+    const attempts = new AttemptWriter(quick);
+    attempts.answerBy(Date.now() + 5_000);
+    const input = submission();
+    expect(await attempts.insert(input)).toMatchObject({ replayed: false, attempt: { id: input.id } });
   });
 });
 

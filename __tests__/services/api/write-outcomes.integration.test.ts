@@ -209,6 +209,51 @@ suite("writes while PostgreSQL stalls longer than the query timeout (SIGSTOP of 
     }
   });
 
+  test("SIGTERM while PostgreSQL stalls: every write in flight is answered (202 unknown or 503) before the drain ends, exit 0", async () => {
+    // As with the defaults (15 s, 25 s, 20 s): a write may try for longer than the drain may take.
+    const { service, testId } = await serviceWith({
+      DB_QUERY_TIMEOUT_MS: "3000",
+      DB_WRITE_TIMEOUT_MS: "8000",
+      DB_CONNECT_TIMEOUT_MS: "500",
+      SHUTDOWN_DELAY_MS: "300",
+      SHUTDOWN_TIMEOUT_MS: "4000",
+    });
+    let stoppedIn = 0;
+    try {
+      const user = `drain-${randomUUID()}`;
+      pg.stall();
+      const posts = Array.from({ length: 12 }, () => {
+        const key = randomUUID();
+        return call(service.url, "POST", `/v1/tests/${testId}/attempts`, {
+          headers: { ...bearer(user), "idempotency-key": key },
+          body: { answers: [{ questionId: "q1", choice: 1 }] },
+        }).then(
+          (response) => ({ key, status: response.status, body: response.body as { status?: string } }),
+          (error: Error) => ({ key, status: 0, body: { status: `no answer: ${error.message}` } }),
+        );
+      });
+      await sleep(500); // all of them in flight: sent into the stalled server, or waiting for a connection
+      const started = Date.now();
+      const code = await service.stop("SIGTERM");
+      stoppedIn = Date.now() - started;
+      const answers = await Promise.all(posts);
+      pg.resume();
+
+      expect(answers.filter((a) => a.status === 0)).toEqual([]);
+      for (const a of answers) expect([202, 503]).toContain(a.status);
+      expect(answers.some((a) => a.status === 202 && a.body.status === "outcome-unknown")).toBe(true);
+      expect(code).toBe(0);
+      expect(service.logs.some((l) => l.msg === "drained; exiting")).toBe(true);
+      // Each answer tells the truth once the server carries on: 503 means nothing was stored.
+      await sleep(1000);
+      const stored = await rowsPerKey(pg.url);
+      expect(answers.filter((a) => a.status === 503 && stored.has(a.key))).toEqual([]);
+    } finally {
+      pg.resume();
+    }
+    expect(stoppedIn).toBeLessThan(4000);
+  });
+
   test("a test created while the server stalls: 202 with the Location to check, which then shows it stored", async () => {
     const { service } = await serviceWith({ DB_QUERY_TIMEOUT_MS: "1000", DB_CONNECT_TIMEOUT_MS: "500" });
     try {

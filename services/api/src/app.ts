@@ -79,6 +79,8 @@ export interface App {
   readonly metrics: Metrics;
   /** The drain after SIGTERM: /ready turns 503 and responses close their connections (see server.ts). */
   readonly drain: DrainState;
+  /** The drain's deadline for answers (epoch ms): writes still unconfirmed then are answered (AttemptWriter.answerBy). */
+  answerWritesBy(at: number): void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -438,5 +440,5 @@ export function buildApp(deps: AppDeps): App {
     await batched?.close();
   });
 
-  return { app, metrics, drain };
+  return { app, metrics, drain, answerWritesBy: (at) => ctx.attempts.answerBy(at) };
 }

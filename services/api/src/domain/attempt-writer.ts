@@ -22,6 +22,9 @@ export interface AttemptWriterOptions {
   readonly now?: () => number;
 }
 
+/** What an unfinished step resolves to once the answer-by time (answerBy) has passed. */
+const CUT_OFF = Symbol("cut off");
+
 interface Waiting {
   readonly input: AttemptInput;
   /** When its outcome must be known (arrival + timeoutMs). */
@@ -48,6 +51,9 @@ interface Waiting {
  *   same group may have been committed: then that is still unknown and it keeps trying.
  * - the server refused the statement (constraint, data): nothing of it was committed; a group is retried
  *   one attempt at a time, so one bad row fails only its own request.
+ * While the process drains (answerBy), every submission gets its answer by the drain's deadline, whatever
+ * the database does: one that may have been stored is answered "outcome unknown", one never sent "not
+ * applied", instead of its connection being cut when the process exits.
  */
 export class AttemptWriter {
   private readonly queue: Waiting[] = [];
@@ -59,6 +65,10 @@ export class AttemptWriter {
   private readonly now: () => number;
   private inFlight = 0;
   private scheduled = false;
+  /** Every submission's outcome is due by then (epoch ms); Infinity until the drain sets it. */
+  private answerByAt = Infinity;
+  /** Steps (statements in flight) to end with CUT_OFF when answerByAt passes. */
+  private readonly cutOffListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Queryable,
@@ -90,6 +100,24 @@ export class AttemptWriter {
     });
   }
 
+  /**
+   * The process is draining: every submission, waiting or being written, gets its answer by `at` (epoch
+   * ms), so none is left unanswered when the process exits. A statement still unanswered then is left to
+   * the database (its outcome is unknown: 202), and nothing is sent after it.
+   */
+  answerBy(at: number): void {
+    if (at >= this.answerByAt) return;
+    this.answerByAt = at;
+    const timer = setTimeout(
+      () => {
+        for (const cutOff of this.cutOffListeners) cutOff();
+        this.cutOffListeners.clear();
+      },
+      Math.max(0, at - this.now()),
+    );
+    timer.unref();
+  }
+
   /** Attempts waiting for a free INSERT slot (tests, metrics). */
   get waiting(): number {
     return this.queue.length;
@@ -108,9 +136,10 @@ export class AttemptWriter {
 
   /** Writes the group until each attempt's outcome is known or the deadline passes. Never rejects. */
   private async write(group: Waiting[], maybeStored: boolean): Promise<void> {
-    const deadline = Math.min(...group.map((w) => w.deadline));
+    const groupDeadline = Math.min(...group.map((w) => w.deadline));
+    const deadline = () => Math.min(groupDeadline, this.answerByAt);
     for (let tries = 1; ; tries++) {
-      const remaining = deadline - this.now();
+      const remaining = deadline() - this.now();
       if (remaining <= 0) {
         // Waited for a free slot (or for answers) past the deadline.
         const error = new Error("attempt write deadline passed");
@@ -123,10 +152,18 @@ export class AttemptWriter {
       let error: unknown;
       try {
         const inputs = group.map((w) => w.input);
-        const createdAt = await insertAttemptRows(this.db, inputs, { timeoutMs });
+        const createdAt = await this.beforeCutOff(insertAttemptRows(this.db, inputs, { timeoutMs }));
         // The statement answered: every attempt is stored now (by it, by an earlier try, or as a replay).
-        maybeStored = true;
-        const outcomes = await insertedAttempts(this.db, inputs, createdAt);
+        if (createdAt !== CUT_OFF) maybeStored = true;
+        const outcomes =
+          createdAt === CUT_OFF
+            ? CUT_OFF
+            : await this.beforeCutOff(insertedAttempts(this.db, inputs, createdAt));
+        if (outcomes === CUT_OFF) {
+          // The drain's deadline: the statement was sent (or is stored), so its outcome is not known here.
+          const cause = new Error("no answer from the database before the drain's deadline");
+          return this.fail(group, new WriteOutcomeUnknown("timeout", cause));
+        }
         group.forEach((w, i) => w.resolve(outcomes[i]));
         return;
       } catch (caught) {
@@ -144,12 +181,35 @@ export class AttemptWriter {
       } else if (!maybeStored) {
         return this.fail(group, new WriteNotApplied(failure, error));
       }
-      if (this.now() + this.retryDelayMs >= deadline) {
+      if (this.now() + this.retryDelayMs >= deadline()) {
         return this.fail(group, new WriteOutcomeUnknown(failure, error));
       }
       this.options.onRetry?.(failure, tries);
       await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
     }
+  }
+
+  /**
+   * The step's result, or CUT_OFF if answerBy's time passes first (the step's own result is then dropped).
+   * Every step is raced, since the drain may begin while it is in flight.
+   */
+  private beforeCutOff<T>(step: Promise<T>): Promise<T | typeof CUT_OFF> {
+    return new Promise((resolve, reject) => {
+      const cutOff = () => resolve(CUT_OFF);
+      // Past the time already: a step that has its answer (no query to wait for) still wins.
+      if (this.now() >= this.answerByAt) setImmediate(cutOff);
+      else this.cutOffListeners.add(cutOff);
+      step.then(
+        (value) => {
+          this.cutOffListeners.delete(cutOff);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.cutOffListeners.delete(cutOff);
+          reject(error);
+        },
+      );
+    });
   }
 
   private fail(group: readonly Waiting[], error: Error): void {
