@@ -254,6 +254,42 @@ suite("writes while PostgreSQL stalls longer than the query timeout (SIGSTOP of 
     expect(stoppedIn).toBeLessThan(4000);
   });
 
+  test("SIGTERM while PostgreSQL stalls: a read sent during the readiness window is answered before the drain ends, exit 0", async () => {
+    // The query timeout is under the drain's budget, as with the defaults (15 s, 20 s), but a read that
+    // arrives in the readiness window would still wait it out past the drain's deadline.
+    const { service } = await serviceWith({
+      DB_QUERY_TIMEOUT_MS: "3500",
+      DB_CONNECT_TIMEOUT_MS: "500",
+      SHUTDOWN_DELAY_MS: "1500",
+      SHUTDOWN_TIMEOUT_MS: "4000",
+    });
+    let stoppedIn = 0;
+    try {
+      const user = `reader-${randomUUID()}`;
+      // Warm connections in the pool: the read below goes out on one of them, into the stalled server.
+      for (let i = 0; i < 3; i++) {
+        expect((await call(service.url, "GET", "/v1/me/attempts", { headers: bearer(user) })).status).toBe(
+          200,
+        );
+      }
+      pg.stall();
+      const started = Date.now();
+      const exited = service.stop("SIGTERM");
+      await sleep(800); // inside the readiness window: the load balancer still sends requests here
+      const read = await call(service.url, "GET", "/v1/me/attempts", { headers: bearer(user) }).then(
+        (response) => ({ status: response.status, error: undefined }),
+        (error: Error) => ({ status: 0, error: error.message }),
+      );
+      const code = await exited;
+      stoppedIn = Date.now() - started;
+      expect(read).toEqual({ status: 503, error: undefined });
+      expect(code).toBe(0);
+    } finally {
+      pg.resume();
+    }
+    expect(stoppedIn).toBeLessThan(4000);
+  });
+
   test("a test created while the server stalls: 202 with the Location to check, which then shows it stored", async () => {
     const { service } = await serviceWith({ DB_QUERY_TIMEOUT_MS: "1000", DB_CONNECT_TIMEOUT_MS: "500" });
     try {

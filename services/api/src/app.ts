@@ -79,8 +79,11 @@ export interface App {
   readonly metrics: Metrics;
   /** The drain after SIGTERM: /ready turns 503 and responses close their connections (see server.ts). */
   readonly drain: DrainState;
-  /** The drain's deadline for answers (epoch ms): writes still unconfirmed then are answered (AttemptWriter.answerBy). */
-  answerWritesBy(at: number): void;
+  /**
+   * The drain's deadline for answers (epoch ms): no database wait (a query, a connection, a submission's
+   * tries) goes past it, so every request in flight is answered before the process exits.
+   */
+  answerBy(at: number): void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -440,5 +443,9 @@ export function buildApp(deps: AppDeps): App {
     await batched?.close();
   });
 
-  return { app, metrics, drain, answerWritesBy: (at) => ctx.attempts.answerBy(at) };
+  const answerBy = (at: number) => {
+    db.answerBy(at);
+    ctx.attempts.answerBy(at);
+  };
+  return { app, metrics, drain, answerBy };
 }

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   }
 
   const queue = await openQueue(config.queue.queue, runtime.db);
-  const { app, drain, answerWritesBy } = buildApp({
+  const { app, drain, answerBy } = buildApp({
     config,
     db: runtime.db,
     cache: runtime.cache,
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, port: (app.server.address() as { port: number }).port }, "listening");
 
-  installShutdown(log, config, drain, answerWritesBy, close);
+  installShutdown(log, config, drain, answerBy, close);
 }
 
 /**
@@ -95,7 +95,7 @@ function installShutdown(
   log: Logger,
   config: Pick<ServiceConfig, "shutdownTimeoutMs" | "shutdownDelayMs">,
   drain: DrainState,
-  answerWritesBy: (at: number) => void,
+  answerBy: (at: number) => void,
   close: () => Promise<void>,
 ): void {
   let draining = false;
@@ -105,9 +105,9 @@ function installShutdown(
     const timeoutMs = config.shutdownTimeoutMs;
     const delayMs = signal === "SIGTERM" ? config.shutdownDelayMs : 0;
     drain.beginUnready();
-    // Writes the database has not confirmed by then are answered (202 unknown, or 503 if never sent),
-    // leaving a second (at most a quarter of the budget) to close the pools before the deadline.
-    answerWritesBy(Date.now() + timeoutMs - Math.min(1000, timeoutMs / 4));
+    // Requests waiting on the database by then are answered (a write 202 unknown, or 503 if never sent; a
+    // read 503), leaving a second (at most a quarter of the budget) to close the pools before the deadline.
+    answerBy(Date.now() + timeoutMs - Math.min(1000, timeoutMs / 4));
     log.info(
       { signal, timeoutMs, readyWindowMs: delayMs, inFlight: drain.inFlightCount },
       "draining: /ready answers 503 and responses close their connections; the listener closes after the readiness window",

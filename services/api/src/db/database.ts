@@ -43,6 +43,12 @@ export interface Database {
    */
   ping(): Promise<void>;
   stats(): PoolStats[];
+  /**
+   * The process is draining: no query waits for its answer, nor for a connection, past `at` (epoch ms),
+   * and none is sent after it; one that runs out of time fails as a timeout (sent) or as unavailable (not
+   * sent). Queries already sent keep their own timeout. PGlite: nothing to do (in-process).
+   */
+  answerBy(at: number): void;
   close(): Promise<void>;
 }
 

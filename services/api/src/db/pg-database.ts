@@ -114,8 +114,18 @@ export function poolConfigFor(
  * acquiring the connection is marked "not sent" (classifyDbError: unavailable, nothing happened), so a
  * failure can be told apart from one after the statement went out (a write's outcome is then unknown).
  */
+/** The drain's deadline for answers (epoch ms, Database.answerBy), shared by every pool; Infinity while serving. */
+interface AnswerDeadline {
+  at: number;
+}
+
 class PoolQueryable implements Queryable {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** The pool's own query timeout, which a query without one waits for. */
+    private readonly queryTimeoutMs: number,
+    private readonly deadline: AnswerDeadline,
+  ) {}
 
   async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     const result = await this.run(sql, params as unknown[] | undefined, options?.timeoutMs);
@@ -126,14 +136,44 @@ class PoolQueryable implements Queryable {
     await this.run(sql, undefined, undefined);
   }
 
+  /**
+   * A connection from the pool; while draining, no later than the deadline. pg-pool cannot cancel a wait,
+   * so a connection that arrives after it goes straight back.
+   */
+  private async connect(untilDeadline: number): Promise<PoolClient> {
+    if (untilDeadline === Infinity) return this.pool.connect();
+    const acquiring = this.pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("no database connection before the drain's deadline for answers")),
+        untilDeadline,
+      );
+    });
+    try {
+      return await Promise.race([acquiring, late]);
+    } catch (error) {
+      acquiring.then(
+        (client) => client.release(),
+        () => undefined,
+      );
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async run(
     sql: string,
     params: unknown[] | undefined,
     timeoutMs: number | undefined,
   ): Promise<PgResult> {
+    const untilDeadline = this.deadline.at - Date.now();
+    if (untilDeadline <= 0) throw markNotSent(new Error("not sent: past the drain's deadline for answers"));
+    if (untilDeadline !== Infinity) timeoutMs = Math.min(timeoutMs ?? this.queryTimeoutMs, untilDeadline);
     let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.connect(untilDeadline);
     } catch (error) {
       throw markNotSent(error);
     }
@@ -193,8 +233,10 @@ class Reader {
     readonly replica: number,
     readonly target: string,
     readonly pool: Pool,
+    queryTimeoutMs: number,
+    deadline: AnswerDeadline,
   ) {
-    this.queryable = new PoolQueryable(pool);
+    this.queryable = new PoolQueryable(pool, queryTimeoutMs, deadline);
   }
 }
 
@@ -338,6 +380,7 @@ export class PgDatabase implements Database {
   readonly reader: Queryable;
   private readonly writerPool: Pool;
   private readonly readerSet?: ReaderSet;
+  private readonly deadline: AnswerDeadline = { at: Infinity };
 
   constructor(
     config: PgDatabaseConfig,
@@ -348,11 +391,12 @@ export class PgDatabase implements Database {
     this.writerPool = new Pool(poolConfigFor(config.writer, config, signer));
     // An idle client losing its connection emits on the pool; without a listener the process would crash.
     this.writerPool.on("error", onError);
-    this.writer = new PoolQueryable(this.writerPool);
+    const queryTimeoutMs = config.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    this.writer = new PoolQueryable(this.writerPool, queryTimeoutMs, this.deadline);
     const readers = (config.readers ?? []).map((target, i) => {
       const pool = new Pool(poolConfigFor(target, config, signer, readerApplicationName(i + 1)));
       pool.on("error", onError);
-      return new Reader(i + 1, describeTarget(target), pool);
+      return new Reader(i + 1, describeTarget(target), pool, queryTimeoutMs, this.deadline);
     });
     if (readers.length === 0) {
       this.reader = this.writer;
@@ -404,6 +448,10 @@ export class PgDatabase implements Database {
       client.release(true);
       throw error;
     }
+  }
+
+  answerBy(at: number): void {
+    this.deadline.at = Math.min(this.deadline.at, at);
   }
 
   /** Ready = the writer answers (it serves reads when no reader does); the readers are pinged alongside. */

@@ -76,6 +76,10 @@ export class PgliteDatabase implements Database {
     return [];
   }
 
+  answerBy(): void {
+    // In-process: a query cannot hang on a network, and nothing times out.
+  }
+
   async close(): Promise<void> {
     try {
       await this.db.close();
