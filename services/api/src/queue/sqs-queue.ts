@@ -20,6 +20,11 @@ const MAX_WAIT_SECONDS = 20;
 
 export interface SqsQueueOptions {
   readonly queueUrl: string;
+  /**
+   * Longest wait for one call's answer, per try (a receive waits its long poll on top). SQS answers in
+   * milliseconds; past this the network, not SQS, is the problem. @default 5000
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** The queue's name: the last path segment of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>). */
@@ -38,12 +43,14 @@ export class SqsQueue implements WorkQueue {
   readonly name: string;
   readonly maxBatch = SQS_BATCH;
   private readonly queueUrl: string;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly client: SQSClient,
     options: SqsQueueOptions,
   ) {
     this.queueUrl = options.queueUrl;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.name = queueNameFromUrl(options.queueUrl);
   }
 
@@ -57,6 +64,7 @@ export class SqsQueue implements WorkQueue {
             QueueUrl: this.queueUrl,
             Entries: chunk.map((body, i) => ({ Id: String(base + i), MessageBody: body })),
           }),
+          { requestTimeout: this.requestTimeoutMs },
         );
         const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
         chunk.forEach((_, i) => {
@@ -76,18 +84,19 @@ export class SqsQueue implements WorkQueue {
 
   async receive(options: ReceiveOptions): Promise<ReceivedMessage[]> {
     if (options.signal?.aborted) return [];
+    const waitSeconds = Math.max(0, Math.min(options.waitSeconds, MAX_WAIT_SECONDS));
     try {
       const out = await this.client.send(
         new ReceiveMessageCommand({
           QueueUrl: this.queueUrl,
           MaxNumberOfMessages: Math.max(1, Math.min(options.max, SQS_BATCH)),
-          WaitTimeSeconds: Math.max(0, Math.min(options.waitSeconds, MAX_WAIT_SECONDS)),
+          WaitTimeSeconds: waitSeconds,
           ...(options.visibilitySeconds === undefined
             ? {}
             : { VisibilityTimeout: options.visibilitySeconds }),
           MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
         }),
-        { abortSignal: options.signal },
+        { abortSignal: options.signal, requestTimeout: waitSeconds * 1000 + this.requestTimeoutMs },
       );
       return (out.Messages ?? []).map((m) => ({
         body: m.Body ?? "",
@@ -111,6 +120,7 @@ export class SqsQueue implements WorkQueue {
             QueueUrl: this.queueUrl,
             Entries: chunk.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
           }),
+          { requestTimeout: this.requestTimeoutMs },
         );
         for (const f of out.Failed ?? []) notDeleted.push(chunk[Number(f.Id)]);
       } catch {
@@ -133,6 +143,7 @@ export class SqsQueue implements WorkQueue {
             VisibilityTimeout: seconds,
           })),
         }),
+        { requestTimeout: this.requestTimeoutMs },
       );
       for (const f of out.Failed ?? []) failures.push(`${f.Code}: ${f.Message ?? ""}`);
     }
