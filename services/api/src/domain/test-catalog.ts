@@ -117,14 +117,29 @@ export class TestCatalog {
         "cache read failed; reading PostgreSQL",
       );
     }
+    let unusable = false;
     if (cached !== null) {
-      this.metrics.cacheRequests.inc({ result: "hit" });
-      return { test: JSON.parse(cached) as TestRecord, cache: "hit" };
+      const test = cachedTest(cached, id);
+      if (test) {
+        this.metrics.cacheRequests.inc({ result: "hit" });
+        return { test, cache: "hit" };
+      }
+      // Not this test (not JSON, another shape, another id): a miss, and the entry is replaced below.
+      unusable = true;
+      this.log.warn(
+        "cache-entry-unusable",
+        { testId: id },
+        "cache entry is not this test; reading PostgreSQL",
+      );
     }
     this.metrics.cacheRequests.inc({ result: cacheResult });
     const test = await findTest(this.db.reader, id);
     if (test && cacheResult === "miss") {
-      this.cache.set(this.key(id), JSON.stringify(test), this.ttlSeconds, true).catch(() => undefined);
+      // Deleted first, then SET NX as always: a fresher value written meanwhile (write-through) is kept.
+      const key = this.key(id);
+      (unusable ? this.cache.del(key) : Promise.resolve())
+        .then(() => this.cache.set(key, JSON.stringify(test), this.ttlSeconds, true))
+        .catch(() => undefined);
     }
     return { test, cache: cacheResult };
   }
@@ -167,4 +182,23 @@ export class TestCatalog {
   close(): void {
     clearInterval(this.retryTimer);
   }
+}
+
+/** The test a shared-cache entry holds, if it is one and it is `id`: anything else is not served. */
+function cachedTest(text: string, id: string): TestRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const test = value as Partial<TestRecord> | null;
+  const usable =
+    typeof test === "object" &&
+    test !== null &&
+    test.id === id &&
+    typeof test.title === "string" &&
+    typeof test.version === "number" &&
+    Array.isArray(test.questions);
+  return usable ? (test as TestRecord) : undefined;
 }
