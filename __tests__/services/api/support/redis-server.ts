@@ -77,15 +77,21 @@ function canConnect(port: number): Promise<boolean> {
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can cut and restore: an outage of the shared server
- * without stopping it for everyone else.
+ * without stopping it for everyone else. It can also be pointed elsewhere (retarget), as a DNS name is
+ * after a failover: connections already open stay with the old server.
  */
 export class CuttableProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   constructor(
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
   ) {}
+
+  /** New connections go to `target` from now on. */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
+  }
 
   async open(): Promise<void> {
     this.server = net.createServer((client) => {

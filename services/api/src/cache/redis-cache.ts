@@ -33,6 +33,10 @@ export function redisOptionsFor(config: Extract<CacheConfig, { kind: "redis" }>)
     connectTimeout: 2000,
     // Reconnect forever, backing off to 2 s: recovery needs no restart.
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // After a failover the old primary, demoted to a replica, may keep this connection and refuse every
+    // write with READONLY (the rate limiter would fail open for good): reconnect, so the endpoint's name
+    // leads to the new primary. The command that met it fails like any other cache error.
+    reconnectOnError: (error) => error.message.startsWith("READONLY"),
     lazyConnect: true,
   };
 }
