@@ -11,6 +11,7 @@ import {
 } from "../../../services/api/src/db/database";
 import { loadMigrations, schemaRefusal } from "../../../services/api/src/db/migrations";
 import { PgDatabase, poolConfigFor } from "../../../services/api/src/db/pg-database";
+import { realServersAvailable, TEST_DATABASE_URL } from "./support/servers";
 
 const iamEnv = {
   DB_HOST: "proxy.example",
@@ -82,6 +83,7 @@ describe("classifyDbError: what a failure says about the statement's effect", ()
     [coded("57014"), "canceled"],
     [coded("40001"), "retryable"],
     [coded("40P01"), "retryable"],
+    [coded("25006"), "read-only"], // read_only_sql_transaction: a replica, or a demoted primary
     [coded("23505"), "constraint"],
     [coded("23503"), "constraint"],
     [coded("22021"), "data"], // character_not_in_repertoire (a NUL byte)
@@ -99,6 +101,7 @@ describe("classifyDbError: what a failure says about the statement's effect", ()
       "canceled",
       "overloaded",
       "retryable",
+      "read-only",
       "constraint",
       "data",
       "other",
@@ -113,6 +116,7 @@ describe("isDatabaseUnavailable", () => {
     [Object.assign(new Error("x"), { code: "ECONNREFUSED" }), true],
     [Object.assign(new Error("x"), { code: "57P01" }), true],
     [Object.assign(new Error("x"), { code: "08006" }), true],
+    [Object.assign(new Error("x"), { code: "25006" }), true],
     [new Error("Connection terminated unexpectedly"), true],
     [Object.assign(new Error("x"), { code: "23505" }), false],
     [new Error("syntax error"), false],
@@ -172,5 +176,35 @@ describe("migrations", () => {
     expect(schemaRefusal({ status: "unknown", version: 3, latest: 2 })).toMatch(
       /newer than this build knows/,
     );
+  });
+});
+
+// On the real PostgreSQL, which CI requires (realServersAvailable throws under CI=true without it).
+const describeOnPostgres = realServersAvailable() ? describe : (_name: string, _fn: () => void) => undefined;
+
+describeOnPostgres("a connection to a read-only server", () => {
+  test("is closed after the refusal, so the next statement gets a new connection (which may reach the new primary)", async () => {
+    const db = new PgDatabase(
+      {
+        kind: "postgres",
+        writer: { kind: "url", connectionString: TEST_DATABASE_URL },
+        ssl: "disable",
+        poolMax: 1,
+        connectTimeoutMs: 2000,
+      },
+      () => undefined,
+    );
+    try {
+      const pid = async () =>
+        (await db.writer.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+      const before = await pid();
+      // This session only: the shared server stays writable for everyone else.
+      await db.writer.query("set default_transaction_read_only = on");
+      const refused = await db.writer.query("create table read_only_probe (x int)").catch((e: unknown) => e);
+      expect(classifyDbError(refused)).toBe("read-only");
+      expect(await pid()).not.toBe(before);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -290,6 +290,41 @@ suite("writes while PostgreSQL stalls longer than the query timeout (SIGSTOP of 
     expect(stoppedIn).toBeLessThan(4000);
   });
 
+  test("PostgreSQL read-only (a replica not yet promoted, the old primary after a failover): writes 503 nothing stored, then 201 again", async () => {
+    const { service, testId } = await serviceWith({});
+    const admin = new Client({ connectionString: pg.url });
+    await admin.connect();
+    const readOnly = async (on: boolean) => {
+      await admin.query(`alter system set default_transaction_read_only = ${on ? "on" : "off"}`);
+      await admin.query("select pg_reload_conf()");
+      await sleep(200); // every backend has taken the reloaded setting
+    };
+    try {
+      const user = `read-only-${randomUUID()}`;
+      const submit = (key: string) =>
+        call(service.url, "POST", `/v1/tests/${testId}/attempts`, {
+          headers: { ...bearer(user), "idempotency-key": key },
+          body: { answers: [{ questionId: "q1", choice: 1 }] },
+        });
+      expect((await submit(randomUUID())).status).toBe(201);
+      await readOnly(true);
+      const refusedKey = randomUUID();
+      const refused = await submit(refusedKey);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ type: expect.stringMatching(/database-unavailable$/) });
+      expect(refused.headers.get("retry-after")).toBe("5");
+      expect((await rowsPerKey(pg.url)).has(refusedKey)).toBe(false);
+      await readOnly(false);
+      // The same submission sent again, as the 503 invites: stored once.
+      expect((await submit(refusedKey)).status).toBe(201);
+      expect((await rowsPerKey(pg.url)).get(refusedKey)).toBe(1);
+    } finally {
+      await readOnly(false).catch(() => undefined);
+      await admin.end();
+      await service.stop();
+    }
+  });
+
   test("a test created while the server stalls: 202 with the Location to check, which then shows it stored", async () => {
     const { service } = await serviceWith({ DB_QUERY_TIMEOUT_MS: "1000", DB_CONNECT_TIMEOUT_MS: "500" });
     try {

@@ -70,6 +70,11 @@ export type DbFailure =
   | "overloaded"
   /** 40001 serialization failure, 40P01 deadlock: rolled back, worth trying again. */
   | "retryable"
+  /**
+   * 25006: the server is read-only (a replica not yet promoted, or a demoted primary after a failover):
+   * the write was refused, nothing was done. Its connection is closed, so the next one follows the name.
+   */
+  | "read-only"
   /** Class 23 (unique, foreign key, check): the request conflicts with what is stored. Rolled back. */
   | "constraint"
   /** Class 22 (a value the server cannot take): the request slipped past validation. Rolled back. */
@@ -89,7 +94,8 @@ export function isTransient(failure: DbFailure): boolean {
     outcomeUnknown(failure) ||
     failure === "canceled" ||
     failure === "overloaded" ||
-    failure === "retryable"
+    failure === "retryable" ||
+    failure === "read-only"
   );
 }
 
@@ -140,6 +146,7 @@ export function classifyDbError(error: unknown): DbFailure {
     if (code === "57014") return "canceled";
     if (code.startsWith("53")) return "overloaded";
     if (code === "40001" || code === "40P01") return "retryable";
+    if (code === "25006") return "read-only";
     if (code.startsWith("23")) return "constraint";
     if (code.startsWith("22")) return "data";
   }

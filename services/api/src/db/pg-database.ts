@@ -210,11 +210,15 @@ class PoolQueryable implements Queryable {
   }
 }
 
-/** The server answered with an SQL error (it has a SQLSTATE outside the connection classes). */
+/**
+ * The server answered with an SQL error (it has a SQLSTATE outside the connection classes), so the
+ * connection is fine to reuse; except a read-only server's: a new connection may reach the new primary.
+ */
 function answeredByServer(error: Error): boolean {
   const failure = classifyDbError(error);
   return (
     failure !== "unavailable" &&
+    failure !== "read-only" &&
     !outcomeUnknown(failure) &&
     typeof (error as { code?: unknown }).code === "string"
   );
