@@ -325,6 +325,28 @@ suite("writes while PostgreSQL stalls longer than the query timeout (SIGSTOP of 
     }
   });
 
+  test("/ready while PostgreSQL stalls: 503 within a second, and no readiness ping keeps a connection for the query timeout", async () => {
+    const { service } = await serviceWith({}); // the default query timeout: 15 s
+    try {
+      pg.stall();
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const ready = await call(service.url, "GET", "/ready");
+        expect(ready.status).toBe(503);
+        expect(Date.now() - started).toBeLessThan(2500);
+      }
+      await sleep(1500);
+      const metrics = await call(service.url, "GET", "/metrics");
+      const busy =
+        metric(metrics.text, 'db_pool_connections{pool="writer"}') -
+        metric(metrics.text, 'db_pool_idle_connections{pool="writer"}');
+      expect(busy).toBe(0);
+    } finally {
+      pg.resume();
+      await service.stop();
+    }
+  });
+
   test("a test created while the server stalls: 202 with the Location to check, which then shows it stored", async () => {
     const { service } = await serviceWith({ DB_QUERY_TIMEOUT_MS: "1000", DB_CONNECT_TIMEOUT_MS: "500" });
     try {

@@ -36,6 +36,11 @@ export const DEFAULT_READER_COOLDOWN_MS = 5000;
 
 /** ping() waits at most this long for the readers (they never fail it; a slow one finishes in the background). */
 const READER_PING_WAIT_MS = 500;
+/**
+ * A ping's own query timeout: a stalled server costs a readiness check its connection for this long, not
+ * for the pool's query timeout (/ready answers within a second either way; see routes/ops.ts).
+ */
+const PING_TIMEOUT_MS = 1000;
 
 /** A reader leaving or rejoining the read rotation. */
 export interface ReaderStateChange {
@@ -287,7 +292,7 @@ class ReaderSet implements Queryable {
     reader.pinging ??= (async () => {
       const wasDown = !reader.up;
       try {
-        await reader.pool.query("select 1");
+        await reader.queryable.query("select 1", [], { timeoutMs: PING_TIMEOUT_MS });
         if (wasDown) this.markUp(reader);
       } catch (error) {
         if (isConnectionError(error)) this.markDown(reader, error as Error);
@@ -461,7 +466,7 @@ export class PgDatabase implements Database {
   /** Ready = the writer answers (it serves reads when no reader does); the readers are pinged alongside. */
   async ping(): Promise<void> {
     const readers = this.readerSet?.pingAll();
-    await this.writerPool.query("select 1");
+    await this.writer.query("select 1", [], { timeoutMs: PING_TIMEOUT_MS });
     await readers;
   }
 
