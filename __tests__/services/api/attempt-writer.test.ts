@@ -137,17 +137,20 @@ describeOnPostgres("AttemptWriter (group commit) on PostgreSQL", () => {
   });
 });
 
+/** A submission for the tests without a real database: nothing checks its test. */
+const submissionOf = (userId: string): AttemptInput => ({
+  id: randomUUID(),
+  testId: randomUUID(),
+  testVersion: 1,
+  userId,
+  answers: [],
+  score: 0,
+  maxScore: 1,
+  idempotencyKey: randomUUID(),
+});
+
 describe("AttemptWriter when the database does not answer", () => {
-  const submission = (): AttemptInput => ({
-    id: randomUUID(),
-    testId: randomUUID(),
-    testVersion: 1,
-    userId: "down",
-    answers: [],
-    score: 0,
-    maxScore: 1,
-    idempotencyKey: randomUUID(),
-  });
+  const submission = () => submissionOf("down");
 
   test("no answer before the deadline: outcome unknown (never 'not applied'), after trying again", async () => {
     let calls = 0;
@@ -180,16 +183,7 @@ describe("AttemptWriter when the database does not answer", () => {
 });
 
 describe("AttemptWriter while the process drains (answerBy)", () => {
-  const submission = (): AttemptInput => ({
-    id: randomUUID(),
-    testId: randomUUID(),
-    testVersion: 1,
-    userId: "draining",
-    answers: [],
-    score: 0,
-    maxScore: 1,
-    idempotencyKey: randomUUID(),
-  });
+  const submission = () => submissionOf("draining");
 
   test("a statement still unanswered at the drain's deadline: outcome unknown; a group never sent: not applied", async () => {
     const sent: number[] = [];
