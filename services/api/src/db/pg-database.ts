@@ -114,16 +114,16 @@ export function poolConfigFor(
   };
 }
 
-/**
- * Queries on a pool, each on a connection of its own, as pool.query does; but an error raised while
- * acquiring the connection is marked "not sent" (classifyDbError: unavailable, nothing happened), so a
- * failure can be told apart from one after the statement went out (a write's outcome is then unknown).
- */
 /** The drain's deadline for answers (epoch ms, Database.answerBy), shared by every pool; Infinity while serving. */
 interface AnswerDeadline {
   at: number;
 }
 
+/**
+ * Queries on a pool, each on a connection of its own, as pool.query does; but an error raised while
+ * acquiring the connection is marked "not sent" (classifyDbError: unavailable, nothing happened), so a
+ * failure can be told apart from one after the statement went out (a write's outcome is then unknown).
+ */
 class PoolQueryable implements Queryable {
   constructor(
     private readonly pool: Pool,
