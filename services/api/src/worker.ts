@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     concurrency: worker.concurrency,
     maxReceives: queueConfig.maxReceives,
     protection,
+    // After a batch the database failed, no receive until it answers: an outage spends no receives.
+    ready: () => db.ping(),
     log,
     onReceived: (n) => metrics.received.inc(n),
     onReceiveError: () => metrics.receiveErrors.inc(),

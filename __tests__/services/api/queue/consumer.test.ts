@@ -91,6 +91,42 @@ describe("QueueConsumer on the local driver", () => {
     expect(await queue.depth()).toEqual({ visible: 0, inFlight: 0, dead: 1 });
   });
 
+  test("a database outage longer than the backoffs does not spend the receives: receiving waits for it, nothing reaches the dead letters", async () => {
+    const queue = newQueue(); // maxReceives 3: receives at 0, 1 and 3 s would use them all up
+    await queue.send(["a", "b"]);
+    let down = true;
+    const receiveCounts: number[] = [];
+    let probes = 0;
+    const c = consumer(
+      queue,
+      async (messages) => {
+        for (const m of messages) receiveCounts.push(m.receiveCount);
+        return messages.map(() =>
+          down ? { status: "failed", permanent: false, reason: "database unavailable" } : committed,
+        );
+      },
+      {
+        ready: async () => {
+          probes += 1;
+          if (down) throw new Error("database unavailable");
+        },
+      },
+    );
+    c.start();
+    await sleep(5000);
+    down = false;
+    for (let i = 0; i < 100; i++) {
+      const depth = await queue.depth();
+      if (depth.visible + depth.inFlight === 0) break;
+      await sleep(100);
+    }
+    expect(await c.stop(5000)).toBe(true);
+    expect(await queue.depth()).toEqual({ visible: 0, inFlight: 0, dead: 0 });
+    // One receive failed at the outage; the next one, after it, committed.
+    expect(receiveCounts.sort()).toEqual([1, 1, 2, 2]);
+    expect(probes).toBeGreaterThan(2);
+  });
+
   test("a batch slower than half the visibility timeout is extended: no other consumer gets it", async () => {
     const queue = newQueue();
     await queue.send(["slow"]);

@@ -19,6 +19,12 @@ export interface ConsumerOptions {
   /** The queue's maxReceiveCount: on the last receive a failed message is released at once (to the DLQ). */
   readonly maxReceives: number;
   readonly protection?: TaskProtection;
+  /**
+   * Resolves when what the handler needs (the database) answers. After a batch with a transient failure
+   * no loop receives again until it does: an outage would otherwise spend a message's receives, one per
+   * backoff, and send it to the dead letters. @default none: receiving never waits
+   */
+  readonly ready?: () => Promise<void>;
   readonly log: ConsumerLog;
   readonly onReceived?: (count: number) => void;
   readonly onBatch?: (report: {
@@ -39,8 +45,10 @@ export interface ConsumerOptions {
  * committed, back off only what failed). Per loop: long-poll a batch; while it is worked on, extend its
  * visibility every half timeout (a slow database never lets it reappear mid-batch); delete the
  * committed messages; leave the failed ones invisible for a backoff that grows with their receive count
- * (at once on their last receive, so they reach the dead letters). stop() ends the polls, lets the
- * batches in flight finish, and after the deadline releases what is still unfinished.
+ * (at once on their last receive, so they reach the dead letters). After a transient failure, receiving
+ * waits until `ready` answers: a database outage costs each message one receive, not all of them.
+ * stop() ends the polls, lets the batches in flight finish, and after the deadline releases what is
+ * still unfinished.
  */
 export class QueueConsumer {
   private stopping = false;
@@ -50,6 +58,8 @@ export class QueueConsumer {
   private readonly inFlight = new Set<readonly string[]>();
   /** The visibility heartbeats of the batches in flight. */
   private readonly heartbeats = new Set<NodeJS.Timeout>();
+  /** While a dependency is down: resolves when it answers again (every loop waits on the same one). */
+  private waitingForReady?: Promise<void>;
 
   constructor(private readonly options: ConsumerOptions) {}
 
@@ -120,11 +130,41 @@ export class QueueConsumer {
       }
       if (messages.length === 0) continue;
       // Received after stop() began (the poll raced the abort): processed like any other batch.
-      await this.runBatch(messages);
+      const transientFailures = await this.runBatch(messages);
+      if (transientFailures > 0) await this.untilReady();
     }
   }
 
-  private async runBatch(messages: ReceivedMessage[]): Promise<void> {
+  /** Waits, probing with backoff, until `ready` answers (or stop() begins). */
+  private untilReady(): Promise<void> {
+    const ready = this.options.ready;
+    if (!ready) return Promise.resolve();
+    this.waitingForReady ??= (async () => {
+      let wait = 250;
+      let paused = false;
+      while (!this.stopping) {
+        try {
+          await ready();
+          if (paused) this.options.log.info({}, "the database answers again: receiving");
+          return;
+        } catch (error) {
+          if (!paused) {
+            this.options.log.warn(
+              { err: { message: (error as Error).message } },
+              "the database does not answer: receiving paused until it does (the messages keep their receives)",
+            );
+          }
+          paused = true;
+        }
+        await delay(wait, this.abort.signal);
+        wait = Math.min(wait * 2, 5000);
+      }
+    })().finally(() => (this.waitingForReady = undefined));
+    return this.waitingForReady;
+  }
+
+  /** Works one batch; resolves with how many of its messages failed transiently. */
+  private async runBatch(messages: ReceivedMessage[]): Promise<number> {
     const started = Date.now();
     const receipts = messages.map((m) => m.receipt);
     this.inFlight.add(receipts);
@@ -185,6 +225,7 @@ export class QueueConsumer {
       latencyMs: now - started,
       endToEndMs: outcomes.flatMap((o) => (o.status === "committed" ? [now - o.acceptedAt] : [])),
     });
+    return failed.filter(({ o }) => o.status === "failed" && !o.permanent).length;
   }
 
   /** 1, 2, 4 … s, capped by the visibility timeout; 0 on the last receive so the DLQ move is not delayed. */

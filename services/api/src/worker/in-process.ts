@@ -27,6 +27,7 @@ export function startInProcessWorker(
     waitSeconds: config.queue.worker.waitSeconds,
     concurrency: 1,
     maxReceives,
+    ready: () => db.ping(),
     log,
   });
   consumer.start();
