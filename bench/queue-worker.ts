@@ -16,7 +16,6 @@
  * or duplicated. The machine is shared: the 1-minute load average is printed with the figures.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import * as path from "node:path";
@@ -30,7 +29,7 @@ import { PgQueue } from "../services/api/src/queue/pg-queue";
 import { encodeSubmission, asyncAttemptId } from "../services/api/src/queue/submission";
 import { API_DIR, freePort, startService, stop, waitForHealth } from "./api-load/processes";
 import { WORKER_COMMAND } from "../services/api/src/contract";
-import { parseStat } from "./api-load/cpu-split";
+import { processCpuMs } from "./api-load/cpu-split";
 import { preBuiltPosts, requestsPerConnection } from "./api-load/post-requests";
 import { readCounters } from "./api-load/round-trips";
 import { benchNode } from "./node-runtime";
@@ -45,15 +44,10 @@ const POST_SECONDS = Number(process.env.BENCH_POST_SECONDS ?? 5);
 const CONNECTIONS = 20;
 const TEST_ID = "6f1c3b1e-8d2a-4c59-9b0e-2a1f0c3d4e5f";
 const QUEUE = "submissions";
-/** Sizes the POST phases' pre-built requests: far above any rate seen here (3.5–4.8k/s). */
-const MAX_POST_RPS = 15_000;
 /** The node the worker and the API run on (Node 24, what the image ships, when installed). */
 const NODE = benchNode();
 
-/** CPU time a process has used so far, in ms (Linux). */
-function cpuMs(pid: number | undefined): number {
-  return pid === undefined ? NaN : parseStat(readFileSync(`/proc/${pid}/stat`, "utf8")).ms;
-}
+const cpuMs = (pid: number | undefined) => (pid === undefined ? NaN : processCpuMs(pid));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -194,7 +188,7 @@ async function postThroughput(env: Record<string, string>) {
         tokens,
         body,
         headers: prefer ? { prefer: "respond-async" } : {},
-        perConnection: requestsPerConnection(POST_SECONDS, CONNECTIONS, MAX_POST_RPS),
+        perConnection: requestsPerConnection(POST_SECONDS, CONNECTIONS),
       }),
     });
   // Warm-up, then sync and async back to back.

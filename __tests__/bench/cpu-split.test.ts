@@ -1,4 +1,5 @@
 import {
+  processCpuMs,
   ceilingRps,
   describeSplit,
   parseStat,
@@ -41,5 +42,15 @@ describe("bench CPU split", () => {
     expect(sample!.postgres).toBeGreaterThanOrEqual(0);
     expect(sampleCpu(undefined)).toBeUndefined();
     expect(sampleCpu(2 ** 22 + 1)).toBeUndefined(); // no such process
+  });
+});
+
+describe("processCpuMs", () => {
+  it("reads this process's own CPU time from /proc, which grows as it works", () => {
+    const before = processCpuMs(process.pid);
+    const until = process.cpuUsage().user + 60_000; // 60 ms of user CPU
+    while (process.cpuUsage().user < until) Math.sqrt(Math.random());
+    expect(before).toBeGreaterThanOrEqual(0);
+    expect(processCpuMs(process.pid)).toBeGreaterThan(before);
   });
 });

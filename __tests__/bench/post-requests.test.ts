@@ -1,5 +1,5 @@
 import type autocannon from "autocannon";
-import { preBuiltPosts, requestsPerConnection } from "../../bench/api-load/post-requests";
+import { MAX_POST_RPS, preBuiltPosts, requestsPerConnection } from "../../bench/api-load/post-requests";
 
 /** What setupClient handed each connection. */
 function connections(setup: (client: autocannon.Client) => void, count: number): autocannon.Request[][] {
@@ -63,6 +63,7 @@ describe("preBuiltPosts with more headers", () => {
 describe("requestsPerConnection", () => {
   it("covers the whole phase at the assumed rate, rounded up", () => {
     expect(requestsPerConnection(5, 100, 15_000)).toBe(750);
+    expect(requestsPerConnection(5, 100)).toBe(Math.ceil((5 * MAX_POST_RPS) / 100));
     expect(requestsPerConnection(1, 3, 10)).toBe(4);
   });
 });

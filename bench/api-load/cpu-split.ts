@@ -29,6 +29,11 @@ export function parseStat(text: string): { comm: string; ms: number } {
   return { comm, ms: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
 
+/** CPU time one process has used so far, in ms (Linux; throws where /proc is not there). */
+export function processCpuMs(pid: number): number {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8")).ms;
+}
+
 /** CPU used so far by every process whose command name is in `names`, summed by name (Linux only). */
 function cpuByName(names: readonly string[]): Map<string, number> {
   const totals = new Map<string, number>(names.map((n) => [n, 0]));
@@ -48,7 +53,7 @@ function cpuByName(names: readonly string[]): Map<string, number> {
 export function sampleCpu(servicePid: number | undefined): CpuSample | undefined {
   if (servicePid === undefined) return undefined;
   try {
-    const service = parseStat(readFileSync(`/proc/${servicePid}/stat`, "utf8")).ms;
+    const service = processCpuMs(servicePid);
     const byName = cpuByName(["postgres", "redis-server"]);
     const own = process.cpuUsage();
     return {

@@ -153,17 +153,11 @@ export class AttemptWriter {
       try {
         const inputs = group.map((w) => w.input);
         const createdAt = await this.beforeCutOff(insertAttemptRows(this.db, inputs, { timeoutMs }));
+        if (createdAt === CUT_OFF) return this.failAtCutOff(group);
         // The statement answered: every attempt is stored now (by it, by an earlier try, or as a replay).
-        if (createdAt !== CUT_OFF) maybeStored = true;
-        const outcomes =
-          createdAt === CUT_OFF
-            ? CUT_OFF
-            : await this.beforeCutOff(insertedAttempts(this.db, inputs, createdAt));
-        if (outcomes === CUT_OFF) {
-          // The drain's deadline: the statement was sent (or is stored), so its outcome is not known here.
-          const cause = new Error("no answer from the database before the drain's deadline");
-          return this.fail(group, new WriteOutcomeUnknown("timeout", cause));
-        }
+        maybeStored = true;
+        const outcomes = await this.beforeCutOff(insertedAttempts(this.db, inputs, createdAt));
+        if (outcomes === CUT_OFF) return this.failAtCutOff(group);
         group.forEach((w, i) => w.resolve(outcomes[i]));
         return;
       } catch (caught) {
@@ -210,6 +204,12 @@ export class AttemptWriter {
         },
       );
     });
+  }
+
+  /** The drain's deadline passed with a statement sent (or stored): its outcome is not known here. */
+  private failAtCutOff(group: readonly Waiting[]): void {
+    const cause = new Error("no answer from the database before the drain's deadline");
+    this.fail(group, new WriteOutcomeUnknown("timeout", cause));
   }
 
   private fail(group: readonly Waiting[], error: Error): void {
