@@ -85,9 +85,11 @@ describe.each(integrationBackends())("SIGTERM on %s", (backendName) => {
     const code = await service.exited;
 
     expect(readiness.filter((o) => o.status === 503).length).toBeGreaterThanOrEqual(3);
-    // Ready until the signal lands, then 503 until the listener closes, then refused.
+    // Ready until the signal lands, then 503 until the listener closes, then refused. A probe that connects
+    // in the very moment the listener closes is reset instead (still queued on the closing listener, or
+    // accepted just before with its request not yet read, so idle): seen once in about thirty runs.
     const states = readiness.map((o) => o.status ?? o.error);
-    expect(states.join(" ")).toMatch(/^(200 )*(503 )+ECONNREFUSED$/);
+    expect(states.join(" ")).toMatch(/^(200 )*(503 )+(ECONNREFUSED|ECONNRESET)$/);
     const unready = readiness.find((o) => o.status === 503)!;
     expect(JSON.parse(unready.body!)).toMatchObject({ status: 503, readiness: "shutting-down" });
     expect(unready.headers!["content-type"]).toMatch(/^application\/problem\+json/);
